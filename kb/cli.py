@@ -172,6 +172,10 @@ def records(ctx: click.Context, data_dir: Path | None, as_json: bool, kind: str 
         click.echo(f"{r.id}  {r.kind:<12} {r.city or '-':<6} {r.step or '-':<4} {r.title[:60]}")
 
 
+from api.cli import serve  # noqa: E402
+cli.add_command(serve)
+
+
 def main() -> None:
     cli(prog_name="pfkb")
 

@@ -1,0 +1,76 @@
+"""`pfkb serve`: build the knowledge base if it is missing, then serve the API
+and the web page with uvicorn."""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import click
+
+from kb.cli import _Progress, _settings, data_dir_option, handle_errors
+from kb.settings import Settings
+
+log = logging.getLogger("pfkb.serve")
+
+
+def index_missing(settings: Settings) -> bool:
+    root = settings.index_root
+    return not root.is_dir() or not any(root.iterdir())
+
+
+def ensure_built(settings: Settings) -> None:
+    """Ingest corpus/ and build the index when the data dir lacks either."""
+    if not settings.db_path.exists():
+        from kb.library import ingest_corpus
+        click.echo(f"知識ベースがないため作成します: {settings.data_dir}", err=True)
+        bar = _Progress("取り込み")
+        try:
+            ingest_corpus(settings, progress=bar)
+        finally:
+            bar.close()
+    if index_missing(settings):
+        from kb.index import build_index
+        click.echo("検索索引がないため作成します", err=True)
+        bar = _Progress("索引")
+        try:
+            build_index(settings, progress=bar)
+        finally:
+            bar.close()
+
+
+def warm_up(app) -> None:
+    """Load the index, tokenizer and embedder in the background so that the
+    server answers at once and the first question is not the slow one."""
+    def run() -> None:
+        state = app.state.pfkb
+        try:
+            from kb.search import search
+            with state.searching():
+                search(state.settings, "連携PFの立ち上げ", k=1)
+        except Exception as e:  # a failed warm-up is only a slower first request
+            log.warning("warm-up search failed: %s", e)
+    threading.Thread(target=run, name="pfkb-warm-up", daemon=True).start()
+
+
+@click.command()
+@click.option("--host", default=None, help="待ち受けるアドレス (default: $PFKB_HOST or 127.0.0.1)")
+@click.option("--port", type=int, default=None, help="ポート (default: $PFKB_PORT or 8000)")
+@data_dir_option
+@click.option("--no-build", is_flag=True, help="知識ベースがなくても作らない（/api は 503 を返す）")
+@click.pass_context
+@handle_errors
+def serve(ctx: click.Context, host: str | None, port: int | None, data_dir: Path | None, no_build: bool) -> None:
+    """API と画面を http://HOST:PORT/ で提供する（知識ベースがなければ先に作る）。"""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(ctx, host=host, port=port, data_dir=data_dir)
+    if not no_build:
+        ensure_built(settings)
+    app = create_app(settings)
+    if not no_build:
+        warm_up(app)
+    click.echo(f"pfkb: http://{settings.host}:{settings.port}/ （API の説明: /docs）", err=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)

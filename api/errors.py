@@ -1,0 +1,136 @@
+"""The one place where errors become HTTP responses.
+
+Every error answers ``{"error": {"code", "message_ja", "message_en"}}`` with
+the status of our exception class (``http_status``); FastAPI's validation
+errors and unknown routes get the same shape; anything unexpected is a 500
+without a traceback (the traceback goes to the server log)."""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kb.errors import PfkbError
+
+log = logging.getLogger("pfkb.api")
+
+# "(unknown city '熊本'; known: …)": an English parenthetical starts with a Latin letter
+_EN_PART = re.compile(r"\s*[(（]([A-Za-z][^()（）]*(?:\([^()]*\)[^()（）]*)*)[)）]")
+
+_GENERIC = {
+    400: ("リクエストが正しくありません", "bad request"),
+    401: ("認証が必要です", "authentication required"),
+    403: ("この操作は許可されていません", "forbidden"),
+    404: ("見つかりません", "not found"),
+    405: ("この操作（HTTP メソッド）には対応していません", "method not allowed"),
+    413: ("ファイルが大きすぎます", "payload too large"),
+    415: ("対応していない形式です", "unsupported media type"),
+    422: ("入力が正しくありません", "invalid input"),
+    500: ("サーバー内部でエラーが発生しました", "internal server error"),
+    502: ("外部サービスでエラーが発生しました", "upstream service failed"),
+    503: ("準備ができていません", "service unavailable"),
+}
+
+
+def split_message(message: str) -> tuple[str, str]:
+    """「日本語 (English)」 → ("日本語", "English"). Messages without an English
+    part keep the Japanese for both (the English side is then generic)."""
+    en_parts = [m.group(1).strip() for m in _EN_PART.finditer(message)]
+    ja = _EN_PART.sub("", message).strip()
+    ja = re.sub(r"[ \t]+\n", "\n", ja)
+    return (ja or message), "; ".join(en_parts)
+
+
+def error_code(exc: BaseException) -> str:
+    """NotFoundError → not_found, IngestFailed → ingest_failed."""
+    name = type(exc).__name__
+    name = name[:-5] if name.endswith("Error") and name != "Error" else name
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def error_body(status: int, code: str, ja: str, en: str) -> dict[str, Any]:
+    g_ja, g_en = _GENERIC.get(status, _GENERIC[400] if status < 500 else _GENERIC[500])
+    return {"error": {"code": code, "message_ja": ja or g_ja, "message_en": en or g_en}}
+
+
+def error_response(status: int, code: str, ja: str, en: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(status, code, ja, en), status_code=status, headers=headers)
+
+
+class HTTPProblem(Exception):
+    """An HTTP-only refusal (auth, size, media type) raised by a route."""
+
+    def __init__(self, status: int, code: str, ja: str, en: str, headers: dict[str, str] | None = None):
+        super().__init__(f"{ja} ({en})")
+        self.status, self.code, self.ja, self.en, self.headers = status, code, ja, en, headers
+
+
+_VALIDATION_JA = {
+    "missing": "必須です",
+    "string_type": "文字列で指定してください",
+    "int_parsing": "整数で指定してください",
+    "int_type": "整数で指定してください",
+    "float_parsing": "数値で指定してください",
+    "bool_parsing": "true か false で指定してください",
+    "dict_type": "オブジェクトで指定してください",
+    "model_attributes_type": "JSON オブジェクトで指定してください",
+    "json_invalid": "JSON として読めません",
+    "greater_than_equal": "値が小さすぎます",
+    "less_than_equal": "値が大きすぎます",
+    "greater_than": "値が小さすぎます",
+    "less_than": "値が大きすぎます",
+    "string_too_long": "長すぎます",
+    "string_too_short": "短すぎます",
+    "extra_forbidden": "この項目は使えません",
+}
+
+
+def _loc(loc: Any) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts) or "body"
+
+
+def validation_messages(errors: list[dict[str, Any]]) -> tuple[str, str]:
+    ja, en = [], []
+    for e in errors[:5]:
+        where = _loc(e.get("loc", ()))
+        ctx = e.get("ctx") or {}
+        limit = next((f"（{k}={v}）" for k, v in ctx.items() if k in ("ge", "le", "gt", "lt", "max_length", "min_length")), "")
+        ja.append(f"{where}: {_VALIDATION_JA.get(e.get('type', ''), '値が正しくありません')}{limit}")
+        en.append(f"{where}: {e.get('msg', 'invalid value')}")
+    return "入力が正しくありません — " + "、".join(ja), "invalid request — " + "; ".join(en)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PfkbError)
+    async def _pfkb(request: Request, exc: PfkbError) -> JSONResponse:
+        ja, en = split_message(str(exc))
+        return error_response(exc.http_status, error_code(exc), ja, en)
+
+    @app.exception_handler(HTTPProblem)
+    async def _problem(request: Request, exc: HTTPProblem) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.ja, exc.en, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        ja, en = validation_messages(list(exc.errors()))
+        return error_response(422, "invalid_request", ja, en)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        g_ja, g_en = _GENERIC.get(exc.status_code, ("エラー", "error"))
+        if exc.status_code == 404:
+            g_ja = f"{request.url.path} は見つかりません"
+            g_en = f"no such path {request.url.path}"
+        return error_response(exc.status_code, "not_found" if exc.status_code == 404 else f"http_{exc.status_code}",
+                              g_ja, g_en, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal", "", "")

@@ -1,0 +1,107 @@
+"""Uploading a report PDF (admin token required) and following its ingestion."""
+from __future__ import annotations
+
+import hmac
+import re
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+
+from api.errors import HTTPProblem
+from api.jobs import IngestJobs
+from api.state import AppState, app_state
+
+router = APIRouter(prefix="/api/documents", tags=["documents"])
+
+CHUNK = 1 << 20
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the file
+
+_UPLOAD_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {"file": {"type": "string", "format": "binary", "description": "報告書の PDF"}}}}},
+    }
+}
+
+
+def jobs_of(request: Request) -> IngestJobs:
+    return request.app.state.jobs
+
+
+def check_admin(request: Request, state: AppState) -> None:
+    token = state.settings.admin_token
+    if not token:
+        raise HTTPProblem(403, "uploads_disabled",
+                          "アップロードは無効です。管理者トークン (PFKB_ADMIN_TOKEN) を設定すると使えます",
+                          "uploads are disabled: set PFKB_ADMIN_TOKEN to enable them")
+    given = request.headers.get("authorization", "")
+    scheme, _, value = given.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise HTTPProblem(401, "unauthorized", "管理者トークンが必要です（Authorization: Bearer <token>）",
+                          "admin token required: Authorization: Bearer <token>",
+                          headers={"WWW-Authenticate": "Bearer"})
+    if not hmac.compare_digest(value.strip().encode(), token.encode()):
+        raise HTTPProblem(403, "forbidden", "管理者トークンが違います", "wrong admin token")
+
+
+def too_large(limit_mb: int) -> HTTPProblem:
+    return HTTPProblem(413, "too_large", f"ファイルが大きすぎます（上限 {limit_mb} MB）",
+                       f"file too large: the limit is {limit_mb} MB")
+
+
+def safe_file_name(name: str | None) -> str:
+    """The uploaded name reduced to letters, digits, kana/kanji, - and _ (it
+    becomes the document id), always ending in .pdf."""
+    stem = Path((name or "").replace("\\", "/")).stem
+    stem = re.sub(r"[^0-9A-Za-z_\-\u3040-\u30ff\u4e00-\u9fff]+", "-", stem).strip("-")[:60]
+    return f"{stem or 'upload'}.pdf"
+
+
+@router.post("", status_code=202, summary="報告書 PDF を取り込む（管理者トークンが必要・バックグラウンド処理）",
+             openapi_extra=_UPLOAD_SCHEMA)
+async def upload(request: Request, state: AppState = Depends(app_state)) -> JSONResponse:
+    check_admin(request, state)
+    limit_mb = state.settings.max_upload_mb
+    limit = limit_mb * 1024 * 1024
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit + FORM_OVERHEAD:
+        raise too_large(limit_mb)
+    form = await request.form(max_files=1, max_fields=5)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise HTTPProblem(422, "invalid_request", "file（PDF ファイル）を multipart/form-data で送ってください",
+                          "send the PDF as multipart/form-data field 'file'")
+    jobs = jobs_of(request)
+    job = jobs.new_job(safe_file_name(upload.filename))
+    try:
+        head = await upload.read(5)
+        if head != b"%PDF-":
+            raise HTTPProblem(415, "not_a_pdf", "PDF ではありません（先頭に %PDF がありません）",
+                              "not a PDF: the file does not start with %PDF")
+        size = len(head)
+        with open(job.path, "wb") as out:
+            out.write(head)
+            while chunk := await upload.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise too_large(limit_mb)
+                out.write(chunk)
+    except BaseException:
+        jobs.discard(job)
+        raise
+    finally:
+        await upload.close()
+    jobs.submit(job)
+    body = job.to_dict()
+    body["url"] = f"/api/documents/jobs/{job.id}"
+    return JSONResponse(body, status_code=202, headers={"Location": body["url"]})
+
+
+@router.get("/jobs/{job_id}", summary="取り込みジョブの進み具合")
+def job_status(job_id: str, request: Request) -> dict[str, Any]:
+    return jobs_of(request).get(job_id).to_dict()
