@@ -15,8 +15,8 @@ log = logging.getLogger("pfkb.serve")
 
 
 def index_missing(settings: Settings) -> bool:
-    root = settings.index_root
-    return not root.is_dir() or not any(root.iterdir())
+    from kb.index import current_index_dir
+    return current_index_dir(settings) is None
 
 
 def ensure_built(settings: Settings) -> None:

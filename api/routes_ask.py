@@ -37,6 +37,7 @@ def ask(body: AskBody, state: AppState = Depends(app_state)) -> dict[str, Any]:
 @router.post("/api/search", tags=["ask"], summary="記録を検索する")
 def search(body: SearchBody, state: AppState = Depends(app_state)) -> dict[str, Any]:
     from kb.search import search as run
-    with state.searching():
-        hits = run(state.settings, body.query, k=body.k, filters=body.filters)
+    # kb.search is thread-safe (per-thread Sudachi tokenizers, a self-serialising
+    # embedder): no lock here, so concurrent searches run side by side
+    hits = run(state.settings, body.query, k=body.k, filters=body.filters)
     return {"results": [h.to_dict() for h in hits]}
