@@ -1,0 +1,1 @@
+"""Workshop packs, city comparisons and charts built from the knowledge base."""
