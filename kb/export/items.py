@@ -102,8 +102,7 @@ def timing_to_when(timing: str | None, fiscal_year: int | None) -> str:
     point = timing_to_point(timing, fiscal_year)
     if point is None:
         return ""
-    when = point.calendar + ("以前" if point.before else "")
-    return when + ("（予定）" if point.planned and not point.future else "")
+    return point.calendar + ("以前" if point.before else "")  # 「(予定)」 stays visible in the raw timing
 
 
 def lesson_to_practice(record: Record, *, max_details: int = 2) -> Practice:
