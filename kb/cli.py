@@ -176,6 +176,11 @@ from api.cli import serve  # noqa: E402
 cli.add_command(serve)
 
 
+from kb.cli_search import eval_cmd, search  # noqa: E402
+cli.add_command(search)
+cli.add_command(eval_cmd)
+
+
 def main() -> None:
     cli(prog_name="pfkb")
 

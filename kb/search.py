@@ -1,0 +1,242 @@
+"""Hybrid search over the records through llama-index: a Sudachi BM25 retriever
+(bm25s) and a FAISS dense retriever, fused by reciprocal rank fusion
+(``QueryFusionRetriever``), then facet filters and a re-rank by what the
+question names (city, step, phase, kind).
+
+Thread-safe: retrievers hold no per-query state; the Sudachi tokenizer is per
+thread and the embedder serialises its own calls."""
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+from kb.errors import BadQueryError
+from kb.index import read_manifest, require_index
+from kb.nodes import record_to_node
+from kb.query import QueryAnalysis, analyze
+from kb.query_filters import check_filters
+from kb.records import PHASE_LABELS, Record, STEP_NAMES, SearchHit
+from kb.settings import Settings
+from kb.tokenize import Tokenizer
+
+MODES = ("hybrid", "bm25", "dense")
+MAX_QUERY_CHARS = 500
+RRF_K = 60
+
+
+class SudachiBM25Retriever(BaseRetriever):
+    """llama-index's BM25Retriever tokenises with a regex that makes a whole
+    Japanese phrase one token; this one scores bm25s on Sudachi tokens."""
+
+    def __init__(self, bm25: Any, nodes: list[TextNode], tokenizer: Tokenizer, top_k: int):
+        super().__init__()
+        self.bm25, self.nodes, self.tokenizer, self.top_k = bm25, nodes, tokenizer, top_k
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        tokens = self.tokenizer(query_bundle.query_str)
+        if not tokens:
+            return []
+        k = min(self.top_k, len(self.nodes))
+        idx, scores = self.bm25.retrieve([tokens], k=k, show_progress=False, n_threads=0)
+        return [NodeWithScore(node=self.nodes[int(i)], score=float(s))
+                for i, s in zip(idx[0], scores[0]) if s > 0]  # a zero score is no match
+
+
+class FaissRetriever(BaseRetriever):
+    """Dense retriever over a FAISS inner-product index of L2-normalised vectors.
+    FAISS row numbers are mapped to our nodes here and nowhere else."""
+
+    def __init__(self, index: Any, nodes: list[TextNode], embed_model: Any, top_k: int,
+                 query_cache: "LRU"):
+        super().__init__()
+        self.index, self.nodes, self.embed_model, self.top_k = index, nodes, embed_model, top_k
+        self.query_cache = query_cache
+
+    def embed(self, query: str) -> np.ndarray:
+        vec = self.query_cache.get(query)
+        if vec is None:
+            vec = np.asarray(self.embed_model.get_query_embedding(query), dtype=np.float32)
+            self.query_cache.put(query, vec)
+        return vec
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        vec = self.embed(query_bundle.query_str).reshape(1, -1)
+        k = min(self.top_k, len(self.nodes))
+        scores, rows = self.index.search(vec, k)
+        return [NodeWithScore(node=self.nodes[int(r)], score=float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+
+
+class LRU:
+    def __init__(self, size: int = 2048):
+        self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self.lock:
+            if key in self.data:
+                self.data.move_to_end(key)
+                return self.data[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        with self.lock:
+            self.data[key] = value
+            self.data.move_to_end(key)
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+
+
+def record_matches(rec: Record, filters: Mapping[str, str]) -> bool:
+    for key, value in filters.items():
+        if getattr(rec, key) != value:
+            return False
+    return True
+
+
+# re-rank weights: how much a record gains when it matches what the question names
+CITY_BOOST, OTHER_CITY = 0.8, 0.45
+STEP_BOOST, PHASE_BOOST, KIND_BOOST = 0.5, 0.25, 0.5
+KIND_PRIOR = {"context": 0.75, "overview": 0.85, "profile": 0.75}
+CASE_SUMMARY_PRIOR = 0.5  # 「…した自治体は？」: the cross-city summary names no city
+SCHEDULE_ONLY_PRIOR = 0.8
+
+
+def rerank(hits: list[SearchHit], a: QueryAnalysis) -> list[SearchHit]:
+    """Multiply fused scores by what the question names; stable for ties."""
+    out = []
+    for h in hits:
+        r, w = h.record, 1.0
+        if a.cities:
+            if r.city in a.cities:
+                w += CITY_BOOST
+            elif r.city is not None:
+                w *= OTHER_CITY
+        if a.steps and r.step in a.steps:
+            w += STEP_BOOST / 2 if a.kinds else STEP_BOOST
+        if a.phases and r.phase in a.phases:
+            w += PHASE_BOOST
+        if a.kinds and r.kind in a.kinds:
+            w += KIND_BOOST
+        if r.kind not in a.kinds:
+            w *= KIND_PRIOR.get(r.kind, 1.0)
+        if a.wants_case and r.kind == "summary":
+            w *= CASE_SUMMARY_PRIOR
+        if r.fields.get("schedule_only"):
+            w *= SCHEDULE_ONLY_PRIOR
+        out.append(SearchHit(r, h.score * w))
+    return sorted(out, key=lambda h: -h.score)
+
+
+def expand_query(query: str, a: QueryAnalysis) -> str:
+    """Add the canonical names of the steps and phases the question names, so
+    that both retrievers meet the records' own labels (「最初に」 → 担当者の初動)."""
+    if a.kinds:  # the question names what it wants (a trial, a profile…): keep its own words
+        return query
+    extra = [STEP_NAMES[s] for s in a.steps] + [PHASE_LABELS[p].split(" ")[-1] for p in a.phases]
+    return query + ("\n" + " ".join(extra) if extra else "")
+
+
+class Searcher:
+    def __init__(self, settings: Settings, index_dir: Path | None = None):
+        from kb.embed import make_embedder
+        import bm25s
+        import faiss
+        self.settings = settings
+        self.index_dir = index_dir or require_index(settings)
+        self.manifest = read_manifest(self.index_dir)
+        with open(self.index_dir / "records.jsonl", encoding="utf-8") as f:
+            self.records = [Record.from_dict(json.loads(line)) for line in f if line.strip()]
+        self.by_id = {r.id: r for r in self.records}
+        self.nodes = [record_to_node(r) for r in self.records]
+        self.cities = frozenset(r.city for r in self.records if r.city)
+        self.tokenizer = Tokenizer(settings.sudachi_mode)
+        n = len(self.nodes)
+        depth = min(n, 200)
+        self.bm25 = SudachiBM25Retriever(bm25s.BM25.load(str(self.index_dir / "bm25")), self.nodes,
+                                         self.tokenizer, depth)
+        self.query_cache = LRU()
+        self.dense = FaissRetriever(faiss.read_index(str(self.index_dir / "dense.faiss")), self.nodes,
+                                    make_embedder(settings), depth, self.query_cache)
+        from llama_index.core.llms import MockLLM
+        self.fusion = QueryFusionRetriever([self.dense, self.bm25], mode="reciprocal_rerank", num_queries=1,
+                                           similarity_top_k=depth, use_async=False, llm=MockLLM(), verbose=False)
+        self.result_cache = LRU(1024)
+
+    def warm(self) -> None:
+        self.search("連携PFの立ち上げ", k=1)
+
+    def _fused(self, query: str, mode: str) -> list[SearchHit]:
+        bundle = QueryBundle(query_str=expand_query(query, analyze(query, self.cities)))
+        if mode == "bm25":
+            nodes = self.bm25.retrieve(bundle)
+        elif mode == "dense":
+            nodes = self.dense.retrieve(bundle)
+        else:
+            nodes = self.fusion.retrieve(bundle)
+        return [SearchHit(self.by_id[n.node.node_id], float(n.score or 0.0)) for n in nodes]
+
+    def search(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None,
+               mode: str = "hybrid", rerank_by_query: bool = True) -> list[SearchHit]:
+        query = validate_query(query)
+        if mode not in MODES:
+            raise BadQueryError(f"mode={mode!r} は不正です ({', '.join(MODES)}) (unknown mode)")
+        if not isinstance(k, int) or not 1 <= k <= 100:
+            raise BadQueryError(f"k={k!r}: 1〜100 の整数を指定してください (k must be an integer 1-100)")
+        f = check_filters(filters)
+        key = (query, k, tuple(sorted(f.items())), mode, rerank_by_query)
+        cached = self.result_cache.get(key)
+        if cached is not None:
+            return cached
+        hits = [h for h in self._fused(query, mode) if record_matches(h.record, f)]
+        if rerank_by_query:
+            hits = rerank(hits, analyze(query, self.cities))
+        hits = hits[:k]
+        self.result_cache.put(key, hits)
+        return hits
+
+    def analyze(self, query: str) -> QueryAnalysis:
+        return analyze(query, self.cities)
+
+
+def validate_query(query: Any, limit: int = MAX_QUERY_CHARS) -> str:
+    if not isinstance(query, str) or not query.strip():
+        raise BadQueryError("質問が空です。調べたいことを入力してください (the query is empty)")
+    query = query.strip()
+    if len(query) > limit:
+        raise BadQueryError(f"質問が長すぎます（{len(query)} 文字、上限 {limit} 文字）。短くしてください "
+                            f"(query too long: {len(query)} > {limit} characters)")
+    return query
+
+
+_lock = threading.Lock()
+_searchers: dict[tuple, Searcher] = {}
+
+
+def get_searcher(settings: Settings) -> Searcher:
+    """One Searcher per (data dir, settings, index version), loaded once."""
+    index_dir = require_index(settings)
+    key = (str(settings.data_dir.resolve()), settings.embedder, settings.embed_model, settings.sudachi_mode,
+           index_dir.name)
+    with _lock:
+        s = _searchers.get(key)
+        if s is None:
+            s = Searcher(settings, index_dir)
+            _searchers.clear()  # an older index version is no longer needed
+            _searchers[key] = s
+        return s
+
+
+def reset_cache() -> None:
+    with _lock:
+        _searchers.clear()
+
+
+def search(settings: Settings, query: str, k: int = 10, filters: Mapping[str, Any] | None = None,
+           mode: str = "hybrid") -> list[SearchHit]:
+    return get_searcher(settings).search(query, k=k, filters=filters, mode=mode)
