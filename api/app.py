@@ -53,7 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     install_docs(app)
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
 

@@ -14,10 +14,10 @@ from kb.records import PHASES, STEP_MARKS, STEP_NAMES, STEPS, Record, step_label
 from kb.store import Store
 
 TRIAL_CATEGORIES: tuple[tuple[str, str], ...] = (
-    ("research", "R: 調査（地域ニーズ・シーズ把握）"),
-    ("plan", "P: 企画"),
-    ("do_support", "D: 支援提供"),
-    ("do_pr", "D: 広報・周知"),
+    ("research", "R 調査"),  # Research: 地域ニーズ・シーズ把握
+    ("plan", "P 企画"),
+    ("do_support", "D 支援提供"),
+    ("do_pr", "D 広報・周知"),
 )
 CATEGORY_LABELS = dict(TRIAL_CATEGORIES)
 # "do" in a filter means both kinds of D (do) activity

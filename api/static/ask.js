@@ -1,0 +1,131 @@
+// 質問する: the ask box and the answer, rendered from its blocks (headings by
+// phase/step, statements with their citation chips, tables, notes).
+import { api, chip, el, errorBox, KIND_LABELS, loading, stepTitle, meta } from "./ui.js";
+
+const TYPE_LABELS = {
+  setup: "立ち上げの進め方", step: "ステップについて", city: "自治体について", fact: "事実の確認",
+  compare: "比較", partner: "連携先・団体", trial: "試行的事業", out_of_scope: "資料の範囲外", general: "一般",
+};
+
+export function initAsk() {
+  const form = document.getElementById("ask-form");
+  const box = document.getElementById("question");
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); ask(box.value); });
+  box.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); ask(box.value); }
+  });
+  for (const b of form.querySelectorAll("button.example")) {
+    b.addEventListener("click", () => { box.value = b.textContent; ask(box.value); });
+  }
+}
+
+let pending = 0;
+
+export async function ask(question) {
+  const out = document.getElementById("answer");
+  const submit = document.getElementById("ask-submit");
+  const q = (question || "").trim();
+  if (!q) {
+    out.replaceChildren(el("div", { class: "error", role: "alert" }, el("p", {}, "質問を入力してください。")));
+    document.getElementById("question").focus();
+    return;
+  }
+  const ticket = ++pending;
+  out.setAttribute("aria-busy", "true");
+  submit.disabled = true;
+  out.replaceChildren(loading("回答を作成しています…"));
+  try {
+    const data = await api("/api/ask", { json: { question: q } });
+    if (ticket === pending) out.replaceChildren(renderAnswer(data));
+  } catch (e) {
+    if (ticket === pending) out.replaceChildren(errorBox(e));
+  } finally {
+    if (ticket === pending) { out.removeAttribute("aria-busy"); submit.disabled = false; }
+  }
+}
+
+function labelsOf(data) {
+  const labels = {};
+  for (const c of [...(data.citations || []), ...(data.related || [])]) labels[c.id] = c.label || c.title;
+  return labels;
+}
+
+export function renderAnswer(data) {
+  const labels = labelsOf(data);
+  const chips = (ids) => (ids && ids.length
+    ? el("span", { class: "chips" }, ids.map((id) => chip(labels[id] || "出典", id))) : null);
+  const parts = [];
+  parts.push(el("div", { class: "answer-head" },
+    el("p", { class: "asked" }, el("span", { class: "asked-label" }, "質問"), el("span", { class: "asked-text" }, data.question || "")),
+    data.question_type ? el("span", { class: "badge" }, TYPE_LABELS[data.question_type] || data.question_type) : null));
+
+  if (data.no_evidence) {
+    parts.push(el("div", { class: "no-evidence", role: "note" },
+      el("p", { class: "no-evidence-title" }, "資料には該当する記載がありません"),
+      el("p", {}, "取り込んだ報告書の中に、この質問に答える記載は見つかりませんでした。言い回しを変えるか、下の関連する記録を確認してください。")));
+  }
+
+  const body = el("div", { class: "answer-body" });
+  for (const b of data.blocks || []) body.appendChild(renderBlock(b, chips));
+  if (!(data.blocks || []).length && data.answer && !data.no_evidence) {
+    body.appendChild(el("div", { class: "plain-answer" }, data.answer));
+  }
+  if (body.childNodes.length) parts.push(body);
+
+  if ((data.conflicts || []).length) {
+    parts.push(el("section", { class: "conflicts", "aria-label": "資料により記載が異なる点" },
+      el("h3", {}, "資料により記載が異なる点"),
+      el("ul", {}, data.conflicts.map((c) => el("li", {},
+        el("strong", {}, `${c.city} ${factLabel(c.name)}: `),
+        (c.values || []).map((v, i) => el("span", { class: "conflict-value" },
+          i ? "／" : "", `${v.raw}（${v.where}）`, v.record_id ? chip(labels[v.record_id] || v.where, v.record_id, { short: true }) : null)))))));
+  }
+
+  const related = data.related || [];
+  if (related.length) {
+    parts.push(el("section", { class: "related", "aria-label": "関連する記録" },
+      el("h3", {}, "関連する記録"),
+      el("ul", { class: "record-list" }, related.map(recordItem))));
+  }
+
+  const cites = data.citations || [];
+  if (cites.length) {
+    parts.push(el("section", { class: "citations", "aria-label": "出典一覧" },
+      el("h3", {}, `出典一覧（${cites.length} 件）`),
+      el("ol", {}, cites.map((c) => el("li", {}, chip(c.label || c.title, c.id))))));
+  }
+  return el("article", { class: "answer-card" }, parts);
+}
+
+function factLabel(name) {
+  return { pf_start: "連携PF 立ち上げ年度", council_start: "地域協議会 設置年度" }[name] || name;
+}
+
+function renderBlock(b, chips) {
+  switch (b.type) {
+    case "heading": {
+      const tag = b.level === 3 ? "h4" : "h3";
+      const text = b.text || (b.step ? stepTitle(b.step) : meta.phaseLabels[b.phase] || "");
+      return el(tag, { class: b.level === 3 ? "block-step" : "block-phase", dataset: { phase: b.phase || "", step: b.step || "" } }, text);
+    }
+    case "statement":
+      return el("p", { class: "statement" }, el("span", { class: "statement-text" }, b.text || ""), " ", chips(b.citations));
+    case "table":
+      return el("div", { class: "table-wrap" },
+        el("table", { class: "data" },
+          el("thead", {}, el("tr", {}, (b.columns || []).map((c) => el("th", { scope: "col" }, c)))),
+          el("tbody", {}, (b.rows || []).map((row) => el("tr", {}, row.map((cell) => el("td", {}, cell)))))),
+        chips(b.citations));
+    case "note":
+      return el("p", { class: "note" }, b.text || "");
+    default:
+      return el("p", {}, b.text || "");
+  }
+}
+
+export function recordItem(r) {
+  return el("li", { class: "record-item" },
+    el("span", { class: "kind" }, KIND_LABELS[r.kind] || r.kind),
+    el("span", { class: "record-title" }, r.title || ""),
+    chip(r.label || r.title, r.id));
+}
