@@ -181,6 +181,10 @@ cli.add_command(search)
 cli.add_command(eval_cmd)
 
 
+from kb.cli_export import chart, compare, export  # noqa: E402
+cli.add_command(export); cli.add_command(compare); cli.add_command(chart)  # noqa: E702
+
+
 def main() -> None:
     cli(prog_name="pfkb")
 
