@@ -154,16 +154,28 @@ def _line_boxes(chars: list[dict[str, Any]], idx: list[int]) -> list[tuple[float
     return [tuple(b) for b in boxes]
 
 
+_FIELD_LABEL = re.compile(r"^[^:：\n]{1,14}[:：]\s*")
+
+
+def _body_lines(record: Record) -> list[str]:
+    """The record's text as the page shows it: line by line, without the
+    headline and without the field labels ingest put in front (「事業内容: …」)."""
+    text = record.text
+    if record.title and text.startswith(record.title):
+        text = text[len(record.title):]
+    lines = [_FIELD_LABEL.sub("", ln).strip() for ln in text.split("\n")]
+    return [ln for ln in lines if len(_needle(ln)) >= 6]
+
+
 def record_regions(page: Any, record: Record) -> dict[str, list[tuple[float, float, float, float]]]:
     """Boxes to highlight on a pdfplumber page: the record's headline (strong)
     and the area from the headline to the end of its text (light)."""
     chars = [c for c in page.chars if c.get("text")]
     hay, owner = _page_chars_to_text(chars)
-    title = record.title or record.text[:30]
-    head = _find(hay, title)
-    body_text = record.text[len(record.title):] if record.text.startswith(record.title) else record.text
-    first = _find(hay, body_text) if body_text.strip() else None
-    last = _find(hay, body_text, from_end=True) if body_text.strip() else None
+    head = _find(hay, record.title or record.text[:30])
+    body = _body_lines(record)
+    first = next((f for f in (_find(hay, ln, min_len=6) for ln in body[:4]) if f), None)
+    last = next((f for f in (_find(hay, ln, min_len=6, from_end=True) for ln in reversed(body[-4:])) if f), None)
     strong = _line_boxes(chars, owner[head[0]:head[1]]) if head else []
     spans = [s for s in (head, first, last) if s]
     light = []
