@@ -38,7 +38,7 @@ class Rendered:
         return f"{self.stem}.{EXTENSIONS.get(self.format, self.format)}"
 
 
-def _check(fmt: str, allowed: tuple[str, ...]) -> str:
+def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
     fmt = (fmt or "").strip().lower()
     if fmt not in allowed:
         raise BadQueryError(f"形式 {fmt!r} には対応していません。{', '.join(allowed)} のいずれか "
@@ -47,7 +47,7 @@ def _check(fmt: str, allowed: tuple[str, ...]) -> str:
 
 
 def render_pack(pack: Pack, fmt: str) -> Rendered:
-    fmt = _check(fmt, PACK_FORMATS)
+    fmt = check_format(fmt, PACK_FORMATS)
     if fmt == "md":
         from kb.export.markdown import pack_to_markdown
         data = pack_to_markdown(pack).encode("utf-8")
@@ -61,7 +61,7 @@ def render_pack(pack: Pack, fmt: str) -> Rendered:
 
 
 def render_comparison(comparison: Comparison, fmt: str) -> Rendered:
-    fmt = _check(fmt, COMPARE_FORMATS)
+    fmt = check_format(fmt, COMPARE_FORMATS)
     if fmt == "text":
         data = comparison_to_text(comparison).encode("utf-8")
     elif fmt == "md":
