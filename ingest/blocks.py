@@ -38,6 +38,15 @@ class Row:
         return [c for c in self.cells if c.strip()]
 
 
+def continue_row(row: Row, part: Row) -> Row:
+    """``row`` with ``part`` — the rest of it, broken onto the next page — joined
+    cell by cell on a new line (``cell_to_items`` then continues the last item)."""
+    n = max(len(row.cells), len(part.cells))
+    a = row.cells + ("",) * (n - len(row.cells))
+    b = part.cells + ("",) * (n - len(part.cells))
+    return Row(tuple(f"{x}\n{y}" if x and y else x or y for x, y in zip(a, b)), row.loc)
+
+
 @dataclass(frozen=True)
 class Table:
     rows: tuple[Row, ...]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.blocks import Paragraph, Row, cell_to_items
+from ingest.blocks import Paragraph, Row, cell_to_items, continue_row
 from ingest.context import ParseContext, Unit, add_context, unit_marker_text
 from ingest.normalize import squash
 from ingest.phases import phase_from_line, step_from_name, step_mark, strip_step_mark
@@ -36,7 +36,7 @@ def overview_units_to_records(ctx: ParseContext, units: list[Unit], *, section: 
     leftovers: list[Unit] = []
     region = None
     reference = False
-    for u in units:
+    for u in _join_continued_map_rows(units):
         if isinstance(u, Paragraph):
             m = _REGION.match(squash(u.text))
             if m:
@@ -66,6 +66,20 @@ def overview_units_to_records(ctx: ParseContext, units: list[Unit], *, section: 
         ctx.fact(city, "pf_start", rec.fields["pf_start"], cells[1], rec, "第1章 試行的事業の整理マップ")
         ctx.fact(city, "council_start", rec.fields["council_start"], cells[2], rec, "第1章 試行的事業の整理マップ")
     return leftovers
+
+
+def _join_continued_map_rows(units: list[Unit]) -> list[Unit]:
+    """A map row broken across a page (PDF) continues in a row whose number cell
+    is empty: join it back so that the municipality keeps all its entries."""
+    out: list[Unit] = []
+    for u in units:
+        prev = out[-1] if out else None
+        if isinstance(u, Row) and isinstance(prev, Row) and u.cells and not u.cells[0].strip() and u.filled \
+                and prev.cells and _OVERVIEW_ROW.match(squash(prev.cells[0])):
+            out[-1] = continue_row(prev, u)
+            continue
+        out.append(u)
+    return out
 
 
 def summary_units_to_records(ctx: ParseContext, units: list[Unit], *, section: str) -> list[Unit]:

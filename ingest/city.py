@@ -138,7 +138,7 @@ def profile_to_record(ctx: ParseContext, units: list[Unit], *, city: str, sectio
         for idx, c in enumerate(cells):
             if not c or re.fullmatch(r"[①-⑳]", c):
                 continue
-            m = re.match(r"^[①-⑳]?\s*(担当部局名)\s*(.*)$", c)
+            m = re.match(r"^[①-⑳]?\s*(担当部局名)\s*(.*)$", c.replace("\n", ""))  # a PDF cell wraps
             if m and m.group(2):
                 target["department"] = m.group(2).strip()
                 assigned = True

@@ -156,6 +156,13 @@ def lesson_units_to_records(ctx: ParseContext, units: list[Unit], entries: list[
                 if not lessons:
                     ctx.note("unparsed", section, "見出し(■)のない留意点", it.text, u.loc)
                     continue
+                if i == 0 and it.kind == "text" and not lessons[-1].items and not any(
+                        step_mark(c.strip()) or step_from_name(c.strip()) for c in u.cells[:2] if c.strip()):
+                    # a headline broken across a page (PDF): the row's first text continues it
+                    lessons[-1].title += it.text
+                    if u not in lessons[-1].units:
+                        lessons[-1].units.append(u)
+                    continue
                 if i == 0 and it.kind == "text" and lessons[-1].items:
                     # a row continued from the previous page: the text continues the last bullet
                     last = lessons[-1]

@@ -43,9 +43,11 @@ def _lines(cell: str) -> list[str]:
 def trial_list_units_to_rows(ctx: ParseContext, units: list[Unit], *, section: str) -> tuple[list[TrialRow], list[Unit]]:
     rows: list[TrialRow] = []
     leftovers: list[Unit] = []
+    last: str | None = None  # "trial" or "results": what a row broken across a page continues
     for u in units:
         if isinstance(u, Paragraph):
             leftovers.append(u)
+            last = None
             continue
         cells = list(u.cells)
         filled = u.filled
@@ -62,6 +64,7 @@ def trial_list_units_to_rows(ctx: ParseContext, units: list[Unit], *, section: s
                 for t in texts:
                     rows[-1].results.extend(_lines(t))
                 rows[-1].units.append(u)
+                last = "results"
             else:
                 ctx.note("unparsed", section, "成果検証結果の前に事業の行がありません", unit_text(u), u.loc)
             continue
@@ -72,9 +75,29 @@ def trial_list_units_to_rows(ctx: ParseContext, units: list[Unit], *, section: s
                 title = rows[-1].title  # a merged cell: the title above applies
             rows.append(TrialRow(cells[0].strip()[0], title, padded[2], padded[3], padded[4],
                                  " ".join(padded[5:]).strip(), u.loc, [u]))
+            last = "trial"
+            continue
+        if rows and last and cells and not cells[0].strip():
+            _continue_trial(rows[-1], u, last)  # a row broken across a page (PDF)
             continue
         leftovers.append(u)
+        last = None
     return rows, leftovers
+
+
+def _continue_trial(row: TrialRow, part: Row, last: str) -> None:
+    """The rest of a trial (or of its 成果検証結果) row, broken onto the next page."""
+    row.units.append(part)
+    if last == "results":
+        for c in part.cells:
+            row.results.extend(_lines(c))
+        return
+    cells = list(part.cells) + [""] * (6 - len(part.cells))
+    for attr, text in (("title", cells[1]), ("content", cells[2]), ("kpi", cells[3]), ("period", cells[4]),
+                       ("order", " ".join(cells[5:]).strip())):
+        if text.strip():
+            old = getattr(row, attr)
+            setattr(row, attr, f"{old}\n{text}" if old else text)
 
 
 _HEADER = re.compile(rf"^([{CIRCLED}])\s*(.+)$")
