@@ -88,7 +88,7 @@ def check_city(store: Store, city: str) -> str:
     if any(r.city == city for r in store.records(kind="overview")):
         raise NotFoundError(f"{city} の事例（留意点）は収録されていません（第1章の整理マップのみ）。"
                             f"事例がある自治体: {known} "
-                            f"({city} appears only in the chapter 1 map; cities with practices: {known})")
+                            f"(no practices for {city}, only a row of the chapter 1 map; cities with practices: {known})")
     raise NotFoundError(f"未知の自治体 {city!r}。事例がある自治体: {known} "
                         f"(unknown city {city!r}; known cities: {known})")
 
