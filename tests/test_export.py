@@ -106,6 +106,27 @@ def test_a_question_about_approaching_groups_makes_a_pack_of_step_5(export_store
     assert "質問" in pack.note
 
 
+def test_a_question_without_step_words_uses_the_steps_of_the_search_hits(export_store, export_settings,
+                                                                          monkeypatch):
+    pytest.importorskip("kb.search")
+    import kb.search
+    from kb.records import SearchHit
+    lessons = {(r.city, r.step): r for r in export_store.records(kind="lesson")}
+    ranked = [SearchHit(lessons[("熊本市", "7")], 0.05), SearchHit(lessons[("市原市", "7")], 0.04),
+              SearchHit(lessons[("福岡市", "6")], 0.05), SearchHit(lessons[("市原市", "1")], 0.005)]
+
+    def fake_search(settings, query, k=10, filters=None, mode="hybrid"):
+        if "晩ご飯" in query:
+            return []  # no word in common with the reports
+        return ranked[:k]
+    monkeypatch.setattr(kb.search, "search", fake_search)
+    pack = build_pack(export_store, question="会合はどんな頻度で開けばよい？", settings=export_settings)
+    # ⑦ weighs 0.09, ⑥ 0.05 (at least half of the best), ① 0.005 (left out)
+    assert [s.step for s in pack.steps] == ["6", "7"] and "検索" in pack.note
+    with pytest.raises(BadQueryError, match="段階を特定できません"):
+        build_pack(export_store, question="今日の晩ご飯は？", settings=export_settings)
+
+
 def test_a_city_pack_has_every_step_with_only_that_city(export_store):
     pack = build_pack(export_store, city="熊本市")
     assert len(pack.steps) == 10 and pack.cities == ("熊本市",)

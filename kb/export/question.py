@@ -6,7 +6,8 @@ In order:
      from ① to ⑦;
   2. if the question names no step, the search index (kb.search): the steps of
      the top hits, weighted by score, keeping those with at least half the best
-     weight (at most three);
+     weight (at most three) — provided BM25 finds a word of the question in the
+     reports at all;
   3. without an index, the step names of the phase model found in the question.
 The pack states which of these decided (`QuestionScope.how`).
 """
@@ -66,6 +67,10 @@ def _searched_steps(settings: Settings, question: str, cities: list[str]) -> tup
     except ImportError:
         return None
     try:
+        # The dense half always returns something: ask BM25 first whether the reports share a word with
+        # the question at all, so 「今日の晩ご飯」 is refused rather than answered with arbitrary steps.
+        if not search(settings, question, k=1, mode="bm25"):
+            return ()
         hits = search(settings, question, k=20)
     except PfkbError:  # no index yet, or built with other settings
         return None
