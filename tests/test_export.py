@@ -294,7 +294,7 @@ def test_libreoffice_converts_the_docx_and_pptx_to_pdf(preparation_pack, tmp_pat
                     "libreoffice-impress-nogui")
     files = []
     for fmt in ("docx", "pptx"):
-        path = tmp_path / f"pack.{fmt}"
+        path = tmp_path / f"pack-{fmt}.{fmt}"  # distinct stems: each gets its own PDF
         path.write_bytes(render_pack(preparation_pack, fmt).data)
         files.append(path)
     profile = Path("/tmp") / f"pfkb-lo-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -304,9 +304,17 @@ def test_libreoffice_converts_the_docx_and_pptx_to_pdf(preparation_pack, tmp_pat
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     assert run.returncode == 0, run.stderr
+    from pypdf import PdfReader
+    pages = {}
     for path in files:
         pdf = path.with_suffix(".pdf")
         assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF"), f"{pdf.name}: {run.stdout} {run.stderr}"
-    from pypdf import PdfReader
-    deck = PdfReader(str(tmp_path / "pack.pdf"))  # the pptx, converted last, wins the shared name
-    assert len(deck.pages) >= 1 + len(PREPARATION)
+        reader = PdfReader(str(pdf))
+        pages[path.suffix] = len(reader.pages)
+        text = "".join(page.extract_text() or "" for page in reader.pages)
+        assert "熊本市" in text and "出典" in text, f"{pdf.name}: Japanese text lost in conversion"
+    assert pages[".pptx"] == len(render_pptx_slides(preparation_pack)) and pages[".docx"] >= 3
+
+
+def render_pptx_slides(pack) -> list:
+    return list(_pptx(render_pack(pack, "pptx").data).slides)
