@@ -46,7 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
     state = AppState(settings)
     app.state.settings = settings
     app.state.pfkb = state
-    app.state.jobs = IngestJobs(settings, state.search_lock, after_index=_reset_search_cache)
+    app.state.jobs = IngestJobs(settings, after_index=_reset_search_cache)
 
     install_error_handlers(app)
     for module in (routes_ask, routes_browse, routes_sources, routes_upload):

@@ -43,11 +43,9 @@ def warm_up(app) -> None:
     """Load the index, tokenizer and embedder in the background so that the
     server answers at once and the first question is not the slow one."""
     def run() -> None:
-        state = app.state.pfkb
         try:
             from kb.search import search
-            with state.searching():
-                search(state.settings, "連携PFの立ち上げ", k=1)
+            search(app.state.settings, "連携PFの立ち上げ", k=1)
         except Exception as e:  # a failed warm-up is only a slower first request
             log.warning("warm-up search failed: %s", e)
     threading.Thread(target=run, name="pfkb-warm-up", daemon=True).start()

@@ -46,10 +46,8 @@ class Job:
 class IngestJobs:
     """Jobs by id plus the worker that runs them one at a time."""
 
-    def __init__(self, settings: Settings, search_lock: threading.Lock,
-                 after_index: Callable[[], None] | None = None):
+    def __init__(self, settings: Settings, after_index: Callable[[], None] | None = None):
         self.settings = settings
-        self.search_lock = search_lock
         self.after_index = after_index
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -135,9 +133,8 @@ class IngestJobs:
                      message_en="rebuilding the search index")
         try:
             build_index(self.settings, progress=indexing)
-            with self.search_lock:
-                if self.after_index:
-                    self.after_index()
+            if self.after_index:  # searches switch to the new index version
+                self.after_index()
         except PfkbError as e:
             ja, en = split_message(str(e))
             self._update(job, status="error", message=f"記録は取り込みましたが、索引を更新できませんでした: {ja}",

@@ -30,14 +30,11 @@ def healthz() -> dict[str, str]:
 @router.post("/api/ask", tags=["ask"], summary="質問に、出典つきで答える")
 def ask(body: AskBody, state: AppState = Depends(app_state)) -> dict[str, Any]:
     from kb.answer import ask as compose
-    with state.searching():
-        return compose(state.settings, body.question).to_dict()
+    return compose(state.settings, body.question).to_dict()
 
 
 @router.post("/api/search", tags=["ask"], summary="記録を検索する")
 def search(body: SearchBody, state: AppState = Depends(app_state)) -> dict[str, Any]:
     from kb.search import search as run
-    # kb.search is thread-safe (per-thread Sudachi tokenizers, a self-serialising
-    # embedder): no lock here, so concurrent searches run side by side
     hits = run(state.settings, body.query, k=body.k, filters=body.filters)
     return {"results": [h.to_dict() for h in hits]}

@@ -1,11 +1,14 @@
-"""What the routes share: the settings, one SQLite connection per worker thread,
-and the lock that serialises the search/answer library where it is not
-thread-safe."""
+"""What the routes share: the settings and one SQLite connection per worker
+thread.
+
+No lock around kb.search / kb.answer: they are thread-safe (a Sudachi tokenizer
+per thread, an embedder that serialises its own calls, no per-query state in
+the retrievers, no mutable module state in the composer), so concurrent
+requests run side by side; tests/test_api.py checks that concurrent searches
+answer exactly as serial ones."""
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
-from typing import Iterator
 
 from fastapi import Request
 
@@ -18,9 +21,6 @@ class AppState:
     def __init__(self, settings: Settings):
         self.settings = settings
         self._local = threading.local()
-        # Sudachi tokenizers and the cached index are shared objects: one query
-        # at a time through the search/answer library (see kb/search.py).
-        self.search_lock = threading.Lock()
 
     def store(self) -> Store:
         """A connection for the calling thread (SQLite connections are not to be
@@ -30,11 +30,6 @@ class AppState:
             st = open_store(self.settings)
             self._local.store = st
         return st
-
-    @contextmanager
-    def searching(self) -> Iterator[None]:
-        with self.search_lock:
-            yield
 
 
 def app_state(request: Request) -> AppState:
