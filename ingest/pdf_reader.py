@@ -214,7 +214,8 @@ def page_to_lines(page: RawPage) -> list[Line]:
 def _gap_threshold(gaps: list[float], size: float) -> float:
     """A vertical gap larger than this starts a new paragraph."""
     usual = sorted(g for g in gaps if -1 < g < 1.5 * size)
-    base = usual[len(usual) // 4] if len(usual) >= 3 else 0.35 * size  # wrapped lines are the closest
+    # wrapped lines are the closest; a page whose cells are all one-line items has none
+    base = min(usual[len(usual) // 4], 0.5 * size) if len(usual) >= 3 else 0.35 * size
     return base + 0.25 * size
 
 
@@ -281,16 +282,25 @@ EDGE_ZONE = 0.12  # share of the page height at the top and at the bottom where 
 
 
 def _zone_lines(page: PageText) -> list[tuple[str, Line]]:
-    """The first and last lines of a page when they sit in the edge zones."""
+    """The first and last lines of a page when they sit in the edge zones, apart
+    from the body (a gap of more than one and a half lines): where running
+    headers, footers and page numbers are."""
     out = []
     tops = [t.top for t in page.tables]
     bottoms = [t.bottom for t in page.tables]
     lines = list(page.lines)
-    for line in lines[:2]:
-        if line.bottom < page.height * EDGE_ZONE and all(line.bottom <= t for t in tops):
+    for i, line in enumerate(lines[:2]):
+        below = lines[i + 1].top if i + 1 < len(lines) else min(tops, default=page.height)
+        below = min([below] + [t for t in tops if t >= line.bottom])
+        if line.bottom < page.height * EDGE_ZONE and all(line.bottom <= t for t in tops) \
+                and below - line.bottom > 1.5 * line.size:
             out.append(("top", line))
-    for line in lines[-2:]:
-        if line.top > page.height * (1 - EDGE_ZONE) and all(line.top >= b for b in bottoms):
+    for i in range(max(0, len(lines) - 2), len(lines)):
+        line = lines[i]
+        above = lines[i - 1].bottom if i else max(bottoms, default=0.0)
+        above = max([above] + [b for b in bottoms if b <= line.top])
+        if line.top > page.height * (1 - EDGE_ZONE) and all(line.top >= b for b in bottoms) \
+                and line.top - above > 1.5 * line.size:
             out.append(("bottom", line))
     return out
 

@@ -12,6 +12,7 @@ Two reportlab details are handled here:
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -191,3 +192,54 @@ def running_canvas(layout, font: str):
             self.restoreState()
 
     return RunningCanvas
+
+
+# --- line breaking ---------------------------------------------------------------
+# reportlab's CJK wrapping breaks inside Latin words and, after a Latin run, may
+# start a line with 「・」 or 「-」; Word and browsers follow the Japanese rules
+# (JIS X 4051 kinsoku) and keep Latin words whole. We break lines ourselves.
+
+CANNOT_START = set("!),.:;?]}¢°’”‰′″℃、。〉》」』】〕゛゜ゝゞ・ヽヾ！％），．：；？］｝｡｣､･ー–—‐-"
+                   "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々")
+CANNOT_END = set("([{‘“〈《「『【〔（［｛｢")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,:/%&+_@#=~?'\-]*|\s+|.", re.S)
+
+
+def break_lines(text: str, first_width: float, width: float, width_of) -> list[str]:
+    """Greedy line breaking with kinsoku: a line never starts with a character of
+    CANNOT_START nor ends with one of CANNOT_END (up to two tokens move to the
+    next line), Latin words stay whole unless longer than a line."""
+    tokens: list[str] = []
+    for tok in _TOKEN.findall(text):
+        if len(tok) > 1 and not tok.isspace() and width_of(tok) > width:
+            tokens.extend(tok)  # a URL longer than the line breaks anywhere
+        else:
+            tokens.append(tok)
+    lines: list[str] = []
+    cur: list[str] = []
+    used, limit = 0.0, first_width
+    for tok in tokens:
+        w = width_of(tok)
+        if cur and used + w > limit and not tok.isspace():
+            carry: list[str] = []
+            while len(cur) > 1 and len(carry) < 2 and ((carry or [tok])[0][0] in CANNOT_START
+                                                        or cur[-1][-1] in CANNOT_END):
+                carry.insert(0, cur.pop())
+            lines.append("".join(cur).rstrip())
+            cur = [t for t in carry if not t.isspace()] + [tok]
+            used, limit = sum(width_of(t) for t in cur), width
+            continue
+        if cur or not tok.isspace():
+            cur.append(tok)
+            used += w
+    if cur:
+        lines.append("".join(cur).rstrip())
+    return [l for l in lines if l] or [""]
+
+
+def width_function(font: str, size: float):
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    def width_of(s: str) -> float:
+        return sum(stringWidth(ch, font if covers(font, ch) else SYMBOL_FONT, size) for ch in s)
+    return width_of

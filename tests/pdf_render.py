@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.blocks import html_to_text, line_kind
+from ingest.normalize import repair_spaces
 
 REPORT_TITLE = "孤独・孤立対策に関する地域連携推進モデル調査研究業務（関東、中国・四国1、九州地域）報告書"
 
@@ -104,6 +105,8 @@ class RTable:
 
 
 RBlock = RPara | RTable
+CELL_PADDING = 4.0
+FRAME_PADDING = 6.0  # reportlab's Frame default
 
 _RULE_ROW = re.compile(r"^[\s\-|:\t]+$")
 _LIST = re.compile(r"^(\s*)- (.*)$")
@@ -272,21 +275,30 @@ def _list_style(st: _Styles, level: int):
                           firstLineIndent=-hang, spaceAfter=s * 0.35)
 
 
-def _para(text: str, style, st: _Styles, *, bold: bool = False):
+def _para(text: str, style, st: _Styles, width: float, *, bold: bool = False):
+    """One paragraph, its lines broken by ``break_lines`` (Japanese rules).
+    Spaces next to Japanese characters are left out: in the export they are
+    line-break artefacts of the original PDF (domain.md), and drawn they would
+    be break opportunities the original never had."""
     from reportlab.platypus import Paragraph
-    if bold and style.fontName != st.bold_font:
-        return Paragraph(f'<font name="{st.bold_font}">{_fonts.markup(text, st.bold_font)}</font>', style)
-    return Paragraph(_fonts.markup(text, style.fontName), style)
+    font = st.bold_font if bold else style.fontName
+    text = repair_spaces(text)
+    box = width - style.leftIndent - style.rightIndent - 1.0  # 1 pt slack: reportlab must not re-wrap
+    lines = _fonts.break_lines(text, box - style.firstLineIndent, box, _fonts.width_function(font, style.fontSize))
+    body = "<br/>".join(_fonts.markup(line, font) for line in lines)
+    if font != style.fontName:
+        body = f'<font name="{font}">{body}</font>'
+    return Paragraph(body, style)
 
 
-def _cell_flowables(cell: str, st: _Styles) -> list:
+def _cell_flowables(cell: str, st: _Styles, width: float) -> list:
     from reportlab.lib.styles import ParagraphStyle
     style = st.sheet["cell"]
     gap = ParagraphStyle("cellgap", parent=style, spaceBefore=st.layout.font_size * 0.75)
     out = []
     for gi, group in enumerate(cell_to_groups(cell)):
         for li, line in enumerate(group):
-            out.append(_para(line, gap if gi and not li else style, st))
+            out.append(_para(line, gap if gi and not li else style, st, width - 2 * CELL_PADDING))
     return out
 
 
@@ -299,15 +311,18 @@ def _table(block: RTable, st: _Styles, avail_width: float):
     data, cmds = [], [
         ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING), ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
     ]
     for i, row in enumerate(block.rows):
         padded = list(row) + [""] * (ncols - len(row))
-        data.append([_cell_flowables(c, st) if c.strip() else "" for c in padded])
-        for a, b in row_spans(row, ncols):
+        spans = row_spans(row, ncols)
+        cell_widths = list(widths)
+        for a, b in spans:
+            cell_widths[a] = sum(widths[a:b + 1])
             if a != b:
                 cmds.append(("SPAN", (a, i), (b, i)))
+        data.append([_cell_flowables(c, st, cell_widths[j]) if c.strip() else "" for j, c in enumerate(padded)])
         if len([c for c in row if c.strip()]) == 1 and not row[0].strip() == "":
             cmds.append(("BACKGROUND", (0, i), (-1, i), colors.Color(0.88, 0.92, 0.97)))
     header = 1 if st.layout.repeat_table_header and len(block.rows) > 3 and \
@@ -330,7 +345,7 @@ def blocks_to_flowables(blocks: list[RBlock], st: _Styles, avail_width: float) -
         if b.text in ("目次", "目 次") and out:
             out.append(PageBreak())
         style = _list_style(st, b.level) if b.style == "list" else st.sheet[b.style]
-        out.append(_para(b.text, style, st, bold=b.bold))
+        out.append(_para(b.text, style, st, avail_width - 2 * FRAME_PADDING, bold=b.bold))
     return out
 
 
