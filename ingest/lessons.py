@@ -96,6 +96,19 @@ def _best_entry(entries: list[ScheduleEntry], title: str, step: str | None = Non
     return best, score
 
 
+def _scope_by_words(ctx: ParseContext, section: str, les: "_Lesson", label: str) -> str:
+    """The 行程 table's (庁内)/(庁外) label, unless the headline's own words say the other
+    (福岡市's labels are swapped in the source): then the words win and a note says so."""
+    t = squash(les.title)
+    says = "庁内" if "庁内" in t and not re.search(r"庁外|外部", t) else \
+        "庁外" if re.search(r"庁外|外部", t) and "庁内" not in t else None
+    if says and says != label:
+        ctx.note("info", section, f"行程表の({label})は見出しの内容と合わないため {says} としました", les.title,
+                 les.units[0].loc)
+        return says
+    return label
+
+
 def _settled_step(ctx: ParseContext, entries: list[ScheduleEntry], title: str, step: str | None,
                   section: str, u: Unit) -> str | None:
     """The 行程 table settles a headline that the source put in the wrong cell (市原市 ①/②)."""
@@ -187,9 +200,9 @@ def lesson_units_to_records(ctx: ParseContext, units: list[Unit], entries: list[
                 entry = None
         if entry is not None:
             matched.add(id(entry))
-        scope = les.scope or (entry.scope if entry else None)
-        if les.step != "5":
-            scope = les.scope
+        scope = les.scope
+        if scope is None and les.step == "5" and entry is not None and entry.scope:
+            scope = _scope_by_words(ctx, section, les, entry.scope)
         timing = entry.timing if entry else None
         ctx.add("lesson", city=city, section=section, loc=span(les.units), step=les.step, scope=scope,
                 title=les.title, text=items_to_text(les.items),

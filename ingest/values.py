@@ -89,7 +89,7 @@ class Order:
     note: str | None
 
 
-_ORDER = re.compile(r"^(?:(?P<label>[^:]{1,20}?費用?)\s*:\s*)?(?P<vendor>.*?)\s*(?:\((?P<paren>[^)]*)\))?\s*(?P<rest>※.*)?$")
+_ORDER = re.compile(r"^(?:(?P<label>[^:(]{1,20}?費用?)\s*:\s*)?(?P<vendor>.*?)\s*(?:\((?P<paren>[^)]*)\))?\s*(?P<rest>※.*)?$")
 
 
 def parse_order(item: str) -> Order:

@@ -176,8 +176,9 @@ from api.cli import serve  # noqa: E402
 cli.add_command(serve)
 
 
-from kb.cli_search import eval_cmd, search  # noqa: E402
+from kb.cli_search import ask, eval_cmd, search  # noqa: E402
 cli.add_command(search)
+cli.add_command(ask)
 cli.add_command(eval_cmd)
 
 

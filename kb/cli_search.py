@@ -83,3 +83,28 @@ def eval_cmd(ctx: click.Context, question_files: tuple[Path, ...], modes: tuple[
     if report:
         path = write_report(report, "pfkb evaluation", results, extra)
         click.echo(f"レポート: {path}")
+
+
+@click.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="JSON で出力（answer, citations, no_evidence, question_type, conflicts…）")
+@click.option("--no-llm", is_flag=True, help="LLM が設定されていても使わない")
+@data_dir_option
+@click.pass_context
+@handle_errors
+def ask(ctx: click.Context, question: str, as_json: bool, no_llm: bool, data_dir: Path | None) -> None:
+    """質問に、段階・ステップ別に整理し出典つきで答える（LLM 不要）。"""
+    from kb.answer import ask as compose
+    settings = _settings(ctx, data_dir=data_dir)
+    answer = compose(settings, question, use_llm=False if no_llm else None)
+    if as_json:
+        echo_json(answer.to_dict())
+        return
+    click.echo(answer.llm_answer or answer.answer)
+    if answer.related and answer.no_evidence:
+        click.echo("関連する記録（回答ではありません）:")
+        for h in answer.related:
+            click.echo(f"  - {h.record.citation_label()} {h.record.title[:50]}")
+    for c in answer.conflicts:
+        vals = "、".join(f"{v['where']}: {v['raw']}" for v in c["values"])
+        click.echo(f"注意: {c['city']}の{c['name']}は資料内で記載が異なります（{vals}）")

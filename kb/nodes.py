@@ -28,7 +28,7 @@ def record_search_text(r: Record) -> str:
     phase = PHASE_LABELS.get(r.phase or "", "").split(" ")[-1]
     head = " ".join(x for x in (r.city or "", KIND_LABELS.get(r.kind, ""), phase, STEP_NAMES.get(r.step or "", ""))
                     if x)
-    body = r.title if r.title and r.title in r.text else f"{r.title}\n{r.text}"
+    body = r.text if r.title and r.title in r.text else f"{r.title}\n{r.text}"
     return f"{head}\n{body}".strip()
 
 

@@ -22,7 +22,7 @@ from kb.index import read_manifest, require_index
 from kb.nodes import record_to_node
 from kb.query import QueryAnalysis, analyze
 from kb.query_filters import check_filters
-from kb.records import PHASE_LABELS, Record, STEP_NAMES, SearchHit
+from kb.records import PHASE_LABELS, Fact, Record, STEP_NAMES, SearchHit
 from kb.settings import Settings
 from kb.tokenize import Tokenizer
 
@@ -153,6 +153,9 @@ class Searcher:
         with open(self.index_dir / "records.jsonl", encoding="utf-8") as f:
             self.records = [Record.from_dict(json.loads(line)) for line in f if line.strip()]
         self.by_id = {r.id: r for r in self.records}
+        facts_path = self.index_dir / "facts.jsonl"
+        self.facts = [Fact(**json.loads(line)) for line in open(facts_path, encoding="utf-8") if line.strip()] \
+            if facts_path.exists() else []
         self.nodes = [record_to_node(r) for r in self.records]
         self.cities = frozenset(r.city for r in self.records if r.city)
         self.tokenizer = Tokenizer(settings.sudachi_mode)
