@@ -81,7 +81,7 @@ export async function showCompare() {
 function compareView(data, step) {
   const cities = data.cities || [];
   const parts = [];
-  const profiles = data.profiles || [];
+  const profiles = Array.isArray(data.profiles) ? data.profiles : Object.values(data.profiles || {});
   if (profiles.length) {
     const rows = [["department", "担当部局"], ["population", "人口"], ["pf_start", "連携PF 立ち上げ"], ["council_start", "地域協議会"]];
     parts.push(el("h3", { class: "section-title" }, "概要"), el("div", { class: "table-wrap" }, el("table", { class: "data compare-table" },
@@ -113,7 +113,9 @@ function practiceList(items) {
   if (!items.length) return el("span", { class: "muted" }, "記載なし");
   return el("ul", { class: "lessons" }, items.map((p) => el("li", { class: "lesson-line" },
     el("span", { class: "lesson-title" }, p.title || ""),
+    (p.details || []).length ? el("span", { class: "detail" }, p.details[0]) : null,
     p.timing ? el("span", { class: "timing" }, p.timing) : null,
+    p.scope ? el("span", { class: "scope" }, p.scope) : null,
     (p.id || p.record_id) ? chip(p.citation || p.label || "出典", p.id || p.record_id, { short: true }) : null)));
 }
 
