@@ -1,0 +1,180 @@
+"""The web page in a real browser (Debian's chromium, headless) against the app
+served by uvicorn on a free localhost port: what a city official sees and does."""
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHASE_WORDS = ["初期段階", "準備段階", "設立段階", "自走段階"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def base_url(built_settings):
+    import uvicorn
+
+    from api.app import create_app
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(built_settings), host="127.0.0.1", port=port,
+                                           log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started:
+        if time.time() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ja-JP")
+    pg = context.new_page()
+    pg.alerts = []
+    pg.outside = []
+    pg.errors = []
+    pg.on("dialog", lambda d: (pg.alerts.append(d.message), d.dismiss()))
+    pg.on("request", lambda r: None if r.url.startswith(base_url) else pg.outside.append(r.url))
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.goto(base_url + "/")
+    pg.wait_for_selector("body[data-ready]")
+    yield pg
+    assert not pg.outside, f"the page fetched from outside: {pg.outside}"
+    assert not pg.errors, f"script errors: {pg.errors}"
+    context.close()
+
+
+def ask(page, question: str) -> None:
+    page.fill("#question", question)
+    page.click("#ask-submit")
+    page.wait_for_selector("#answer .answer-card", timeout=60_000)
+
+
+def test_setup_question_shows_the_four_phases_in_order_with_citations(page):
+    ask(page, "PFの立ち上げ方は？")
+    headings = page.locator("#answer .block-phase").all_text_contents()
+    found = [w for h in headings for w in PHASE_WORDS if w in h]
+    assert found == PHASE_WORDS, headings
+    chips = page.locator("#answer .statement button.chip")
+    assert chips.count() >= 4
+    assert re.search(r"（\d-\d, (l|p)\.", chips.first.text_content())
+
+
+def test_a_citation_opens_its_record_and_source_then_escape_returns(page):
+    ask(page, "PFの立ち上げ方は？")
+    chip = page.locator("#answer .statement button.chip").first
+    chip.click()
+    dialog = page.locator("#record-dialog")
+    assert dialog.is_visible()
+    page.wait_for_selector("#record-body ol.lines li.cited, #record-body img.page-image", timeout=15_000)
+    title = page.locator("#record-title").text_content()
+    assert title and title != "出典"
+    cited = " ".join(page.locator("#record-body ol.lines li.cited").all_text_contents())
+    assert re.sub(r"\s", "", title)[:8] in re.sub(r"\s", "", cited), (title, cited[:200])
+    assert "記録の本文" in page.locator("#record-body").text_content()
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible()
+    assert page.evaluate("document.activeElement.classList.contains('chip')"), "focus returns to the chip"
+
+
+def test_browse_a_city(page):
+    page.click("nav.tabs a[data-view=cities]")
+    page.click("a.city-card:has-text('熊本市')")
+    page.wait_for_selector("#city .section-title")
+    assert page.locator("#city-title").text_content() == "熊本市"
+    body = page.locator("#city").text_content()
+    assert "健康福祉局健康福祉部健康福祉政策課" in body
+    assert "火の国会議" in body  # a lesson of step ⑤
+    sections = page.locator("#city .section-title").all_text_contents()
+    assert {"概要", "段階・ステップごとの留意点", "試行的事業", "ブレイクスルー要因", "連携先の声（コラム）"} <= set(sections)
+    assert page.locator("#city table.trials-table tbody tr").count() == 6
+    assert "#city/" in page.url
+
+
+def row_costs(page) -> list[int | None]:
+    raw = page.locator("#trials table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.cost)")
+    return [int(c) if c else None for c in raw]
+
+
+def test_trials_sort_by_cost_with_mouse_and_keyboard(page):
+    page.click("nav.tabs a[data-view=trials]")
+    page.wait_for_selector("#trials table tbody tr")
+    page.click("#trials button.sort[data-sort=cost]")
+    page.wait_for_selector("#trials th[aria-sort=ascending] button[data-sort=cost]")
+    up = row_costs(page)
+    known = [c for c in up if c is not None]
+    assert len(known) >= 10 and known == sorted(known) and up[:len(known)] == known
+    # the keyboard: the header button keeps the focus; Enter sorts the other way
+    assert page.evaluate("document.activeElement.dataset.sort") == "cost"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#trials th[aria-sort=descending] button[data-sort=cost]")
+    down = [c for c in row_costs(page) if c is not None]
+    assert down == sorted(known, reverse=True)
+    assert page.locator("#trials tbody tr").first.locator("td.cost").text_content() == "290万円"
+
+
+def test_markup_in_a_question_is_shown_as_text(page):
+    question = "<script>alert(1)</script><img src=x onerror=alert(2)>PFの立ち上げ方は？"
+    ask(page, question)
+    assert page.locator("#answer .asked-text").text_content() == question
+    assert page.locator("#answer img").count() == 0
+    assert page.locator("#answer script").count() == 0
+    page.wait_for_timeout(300)
+    assert page.alerts == []
+
+
+def test_question_with_no_answer_in_the_reports_says_so(page):
+    ask(page, "火星探査機の燃料は何ですか？")
+    assert page.locator("#answer .no-evidence-title").text_content() == "資料には該当する記載がありません"
+    related = page.locator("#answer section.related")
+    assert related.locator("h3").text_content() == "関連する記録"
+    assert related.locator("button.chip").count() >= 1
+
+
+def test_roadmap_filtered_by_city(page):
+    page.click("nav.tabs a[data-view=roadmap]")
+    page.wait_for_selector("#roadmap .phase")
+    assert page.locator("#roadmap .phase-title").all_text_contents()[0].endswith("初期段階")
+    page.select_option("#roadmap-city", "市原市")
+    page.wait_for_function("""() => {
+        const names = [...document.querySelectorAll('#roadmap .city-name')];
+        return names.length > 0 && names.every(e => e.textContent === '市原市');
+    }""")
+    assert page.locator("#roadmap .city-name").count() >= 8
+
+
+def test_tablet_width_has_no_sideways_scroll(browser, base_url):
+    context = browser.new_context(viewport={"width": 820, "height": 1180})
+    pg = context.new_page()
+    for view in ("ask", "roadmap", "cities", "trials", "compare"):
+        pg.goto(f"{base_url}/#{view}")
+        pg.wait_for_selector("body[data-ready]")
+        pg.wait_for_timeout(300)
+        assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), view
+    context.close()
