@@ -74,10 +74,14 @@ class FaissRetriever(BaseRetriever):
 
 
 class LRU:
+    """A small thread-safe LRU; ``size=0`` turns it off (benchmarks measure uncached work)."""
+
     def __init__(self, size: int = 2048):
         self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
 
     def get(self, key: Any) -> Any:
+        if self.size <= 0:
+            return None
         with self.lock:
             if key in self.data:
                 self.data.move_to_end(key)
@@ -85,6 +89,8 @@ class LRU:
         return None
 
     def put(self, key: Any, value: Any) -> None:
+        if self.size <= 0:
+            return
         with self.lock:
             self.data[key] = value
             self.data.move_to_end(key)
@@ -143,7 +149,10 @@ def expand_query(query: str, a: QueryAnalysis) -> str:
 
 
 class Searcher:
-    def __init__(self, settings: Settings, index_dir: Path | None = None):
+    """Loads one index version. ``cache=False`` turns off the result and
+    query-embedding caches (for benchmarks that measure the work itself)."""
+
+    def __init__(self, settings: Settings, index_dir: Path | None = None, *, cache: bool = True):
         from kb.embed import make_embedder
         import bm25s
         import faiss
@@ -163,13 +172,13 @@ class Searcher:
         depth = min(n, 200)
         self.bm25 = SudachiBM25Retriever(bm25s.BM25.load(str(self.index_dir / "bm25")), self.nodes,
                                          self.tokenizer, depth)
-        self.query_cache = LRU()
+        self.query_cache = LRU() if cache else LRU(0)
         self.dense = FaissRetriever(faiss.read_index(str(self.index_dir / "dense.faiss")), self.nodes,
                                     make_embedder(settings), depth, self.query_cache)
         from llama_index.core.llms import MockLLM
         self.fusion = QueryFusionRetriever([self.dense, self.bm25], mode="reciprocal_rerank", num_queries=1,
                                            similarity_top_k=depth, use_async=False, llm=MockLLM(), verbose=False)
-        self.result_cache = LRU(1024)
+        self.result_cache = LRU(1024) if cache else LRU(0)
 
     def warm(self) -> None:
         self.search("連携PFの立ち上げ", k=1)
