@@ -11,7 +11,6 @@ from typing import Any
 
 from ingest.normalize import squash
 from kb import compose as C
-from kb.errors import LLMError
 from kb.query import QueryAnalysis
 from kb.nodes import record_search_text
 from kb.records import Record, SearchHit
@@ -245,7 +244,8 @@ def _fact(b: C.Blocks, s: Searcher, q: str, a: QueryAnalysis, top: list[Record],
             prof = next((r for r in s.records if r.kind == "profile" and r.city == city), None)
             if prof is not None:
                 C.build_profile(b, prof, wants)
-    lines = C.best_lines([r for r in top[:6]], ev.terms, s.tokenizer, need_digit=True)
+    words = {t for t in s.tokenizer(q) if t not in GENERIC} - {t for c in a.cities for t in s.tokenizer(c)}
+    lines = C.best_lines([r for r in top[:6]], words, s.tokenizer, need_digit=True, units=C.question_units(q))
     if lines:
         b.heading("資料の記載", 2)
         for line, r in lines:
@@ -274,11 +274,12 @@ def _no_evidence(q: str, ev: Evidence, hits: list[SearchHit]) -> Answer:
 
 
 def _with_llm(settings: Settings, answer: Answer) -> Answer:
-    try:
-        from kb.llm import synthesize
-        result = synthesize(settings, answer.question, list(answer.citations))
-    except LLMError as e:
-        return Answer(**{**answer.__dict__, "verification": {"error": str(e), "ok": False}})
+    """Prose from the configured endpoint over the composer's citations, verified sentence by
+    sentence; [n] keeps pointing at ``answer.citations``. On failure the composed answer stands."""
+    from kb.llm import synthesize_or_error
+    result = synthesize_or_error(settings, answer.question, list(answer.citations), renumber=False)
+    if result.error:
+        return Answer(**{**answer.__dict__, "verification": result.verification})
     return Answer(**{**answer.__dict__, "llm_answer": result.text, "verification": result.verification})
 
 

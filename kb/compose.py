@@ -272,26 +272,52 @@ def build_fact_values(b: Blocks, facts: list[Fact], by_id: dict[str, Record], ci
         b.note("資料の中で記載が異なります。それぞれの出典を確認してください。")
 
 
-def best_lines(records: list[Record], terms: set[str], tokenizer, need_digit: bool, limit: int = 3) -> list[tuple[str, Record]]:
-    """Lines of the records that share most key terms with the question (numbers first for fact questions)."""
+_UNITS = {"人": r"\d[\d,.]*\s*(?:人|名)", "名": r"\d[\d,.]*\s*(?:人|名)", "枚": r"\d[\d,.]*\s*枚",
+          "団体": r"\d[\d,.]*\s*団体", "件": r"\d[\d,.]*\s*件", "回": r"\d[\d,.]*\s*回", "社": r"\d[\d,.]*\s*社",
+          "円": r"\d[\d,.]*\s*万?円", "%": r"\d[\d,.]*\s*%", "日": r"\d{1,2}\s*月|\d{1,2}/\d{1,2}|令和\s*\d"}
+
+
+def question_units(question: str) -> list[str]:
+    """What kind of figure the question asks for: 何人 → persons, いくら → yen, 割合 → %, いつ → dates."""
+    units = [u for u in ("人", "名", "枚", "団体", "件", "回", "社") if f"何{u}" in question]
+    if any(w in question for w in ("いくら", "費用", "金額", "予算", "円")):
+        units.append("円")
+    if any(w in question for w in ("割合", "率", "何%", "何パーセント")):
+        units.append("%")
+    if any(w in question for w in ("いつ", "何月", "日程", "時期")):
+        units.append("日")
+    return units
+
+
+def best_lines(records: list[Record], terms: set[str], tokenizer, need_digit: bool, limit: int = 3,
+               units: list[str] | None = None) -> list[tuple[str, Record]]:
+    """Lines of the records that share most key terms with the question (numbers first for fact
+    questions, figures of the asked kind — persons, yen, % — before others)."""
+    unit_res = [re.compile(_UNITS[u]) for u in units or []]
     scored = []
     for rank, r in enumerate(records):
+        # words the record's title already matches say which record, not which line of it
+        titled = terms & set(tokenizer(f"{r.city or ''} {r.title}"))
         for line in re.split(r"\n|(?<=。)", r.text):
             line = line.strip().lstrip("・-").strip()
             if len(line) < 4:
                 continue
             toks = set(tokenizer(line))
-            overlap = len(toks & terms)
-            if not overlap:
+            specific = len(toks & (terms - titled))
+            overlap = specific * 2 + len(toks & titled)
+            if not overlap and not (unit_res and rank == 0):
                 continue
             digit = bool(re.search(r"\d", line))
             if need_digit and not digit:
                 continue
-            scored.append((overlap + (0.5 if digit else 0) - rank * 0.3, cut(line, 160), r))
+            if any(u.search(line) for u in unit_res):
+                overlap += 2
+            # the best-ranked record is most likely the one asked about
+            scored.append((overlap + (0.5 if digit else 0) - rank * 1.5, cut(line, 160), r))
     scored.sort(key=lambda x: -x[0])
     out, seen = [], set()
-    for _, line, r in scored:
-        if line in seen:
+    for score, line, r in scored:
+        if line in seen or score < scored[0][0] - 2.5:  # only lines nearly as good as the best
             continue
         seen.add(line)
         out.append((line, r))

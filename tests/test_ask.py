@@ -1,0 +1,158 @@
+"""The advisory assistant: what a newly assigned official gets back."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from kb.errors import BadQueryError
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def ask(built_settings):
+    from kb.answer import ask as compose
+
+    def run(question: str):
+        return compose(built_settings, question, use_llm=False)
+    return run
+
+
+def headings(answer, level=None):
+    return [b for b in answer.blocks if b["type"] == "heading" and (level is None or b["level"] == level)]
+
+
+def test_setup_question_is_a_roadmap_of_four_phases_in_order(ask):
+    a = ask("PFの立ち上げ方は？")
+    assert a.question_type == "setup" and not a.no_evidence
+    phases = [b["phase"] for b in headings(a, 2)]
+    assert phases == ["initial", "preparation", "launch", "self_sustaining"]
+    steps = [b["step"] for b in headings(a, 3)]
+    assert steps == ["1", "2", "3", "4-1", "4-2", "5", "6", "7", "8", "9"]
+    cities = {c.city for c in a.citations if c.city}
+    assert len(cities) >= 2
+    # every statement under a step cites a record of that step
+    current = None
+    by_id = {c.id: c for c in a.citations}
+    for b in a.blocks:
+        if b["type"] == "heading" and b.get("step"):
+            current = b["step"]
+        elif b["type"] == "statement" and current:
+            assert all(by_id[c].step == current for c in b["citations"]), b
+    assert "(ア) 初期段階" in a.answer and a.answer.index("(ア)") < a.answer.index("(エ)")
+
+
+def test_citation_labels_name_city_step_section_and_place(ask, built_settings):
+    from kb.library import open_store
+    a = ask("PFの立ち上げ方は？")
+    store = open_store(built_settings)
+    d = a.to_dict()
+    for c in d["citations"]:
+        assert store.record(c["id"]).title == c["title"]  # resolves to the record and its source
+        if c["kind"] == "lesson":
+            assert re.match(r"^\S+市 [①-⑨]", c["label"]) and re.search(r"（2-\d, l\.\d+", c["label"]), c["label"]
+
+
+def test_step_question_gives_lessons_across_cities_and_the_summary(ask):
+    a = ask("庁内の関係課を巻き込むコツは？")
+    assert a.question_type == "step"
+    kinds = {c.kind for c in a.citations}
+    assert {"lesson", "summary"} <= kinds
+    assert len({c.city for c in a.citations if c.kind == "lesson"}) >= 2
+    assert all(c.step == "5" for c in a.citations if c.kind in ("lesson", "summary"))
+
+
+def test_fact_question_quotes_the_figure_with_its_citation(ask):
+    a = ask("熊本市のリソース調査の回収率は？")
+    assert a.question_type == "fact"
+    statement = next(b for b in a.blocks if b["type"] == "statement" and "23.4%" in b["text"])
+    cited = [c for c in a.citations if c.id in statement["citations"]]
+    assert cited and cited[0].kind == "trial" and cited[0].city == "熊本市"
+
+
+def test_disagreeing_sources_are_shown_side_by_side(ask):
+    a = ask("福岡市の連携PFはいつ立ち上がりましたか？")
+    assert not a.no_evidence
+    text = a.answer
+    assert "令和4年度" in text and "令和5年" in text
+    conflict = next(c for c in a.conflicts if c["city"] == "福岡市" and c["name"] == "pf_start")
+    assert {v["value"] for v in conflict["values"]} == {2022, 2023}
+    cited = {c.id for c in a.citations}
+    assert all(v["record_id"] in cited for v in conflict["values"])
+
+
+def test_trial_question_shows_vendor_cost_period_kpi_results(ask):
+    a = ask("福岡市のお悩みハンドブックとは何ですか？")
+    assert a.question_type == "trial"
+    text = a.answer
+    for needle in ("グラフィア", "86万円", "実施時期", "KPI", "成果検証結果", "174"):
+        assert needle in text, needle
+
+
+def test_concept_comparison_is_a_table(ask):
+    a = ask("PFと地域協議会の違いは何ですか？")
+    assert a.question_type == "compare"
+    table = next(b for b in a.blocks if b["type"] == "table")
+    assert "PF" in table["columns"] and "地域協議会" in table["columns"]
+    assert any("参加者" in row[0] for row in table["rows"])
+
+
+def test_city_comparison_is_a_table_by_step(ask):
+    a = ask("熊本市と市原市の進め方を比較したい")
+    table = next(b for b in a.blocks if b["type"] == "table")
+    assert table["columns"][1:] == ["熊本市", "市原市"]
+    assert len(table["rows"]) == 10
+
+
+@pytest.mark.parametrize("question", ["国の補助事業の申請締切はいつですか？", "札幌市の連携PFには何団体が参加していますか？",
+                                      "今年の流行語大賞は何ですか？"])
+def test_out_of_corpus_questions_say_so_and_offer_related_records(ask, question):
+    a = ask(question)
+    assert a.no_evidence and a.question_type == "out_of_scope"
+    assert "資料には該当する記載がありません" in a.answer
+    assert not a.citations  # related records are not presented as an answer
+    d = a.to_dict()
+    assert d["no_evidence"] is True and d["citations"] == []
+
+
+def test_partner_question_cites_columns(ask):
+    a = ask("NPOから見て、連携PFにはどんな意義がありますか？")
+    assert a.question_type == "partner"
+    assert any(c.kind == "column" for c in a.citations)
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "あ" * 2000])
+def test_bad_questions_are_refused_clearly(ask, bad):
+    with pytest.raises(BadQueryError) as e:
+        ask(bad)
+    assert "質問" in str(e.value)
+
+
+def test_ask_cli_json_contract(built_data_dir):
+    from click.testing import CliRunner
+    from kb.cli import cli
+    res = CliRunner().invoke(cli, ["ask", "地域協議会はどのように設置すればよいですか？", "--json", "--data-dir",
+                                   str(built_data_dir)])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.output)
+    assert {"answer", "citations", "no_evidence", "question_type", "conflicts", "blocks"} <= set(d)
+    assert d["citations"] and {"id", "kind", "city", "phase", "step", "title", "text", "source", "label"} <= set(d["citations"][0])
+
+
+def test_ask_cli_markdown(built_data_dir):
+    from click.testing import CliRunner
+    from kb.cli import cli
+    res = CliRunner().invoke(cli, ["ask", "PFの立ち上げ方は？", "--data-dir", str(built_data_dir)])
+    assert res.exit_code == 0
+    assert "## (ア) 初期段階" in res.output and "出典:" in res.output
+
+
+def test_dev_set_ask_targets(built_settings):
+    from eval.ask_eval import run_ask_eval, target_failures
+    from eval.questions import DEV_QUESTIONS, read_questions
+    r = run_ask_eval(built_settings, read_questions(DEV_QUESTIONS))
+    assert target_failures(r) == [], (r["misses"], r["ungrounded"][:5])
+    assert r["citation_hit_rate"] >= 0.95 and r["false_refusals"] == 0
+    assert r["no_evidence_recall"] == 1.0 and r["grounded"] == 1.0
