@@ -67,6 +67,8 @@ export function renderAnswer(data) {
 
   const body = el("div", { class: "answer-body" });
   for (const b of data.blocks || []) body.appendChild(renderBlock(b, chips));
+  const phases = [...body.querySelectorAll("h3.block-phase")];
+  if (phases.length >= 3) parts.push(contents(phases));
   if (!(data.blocks || []).length && data.answer && !data.no_evidence) {
     body.appendChild(el("div", { class: "plain-answer" }, data.answer));
   }
@@ -90,11 +92,24 @@ export function renderAnswer(data) {
 
   const cites = data.citations || [];
   if (cites.length) {
-    parts.push(el("section", { class: "citations", "aria-label": "出典一覧" },
-      el("h3", {}, `出典一覧（${cites.length} 件）`),
+    parts.push(el("details", { class: "citations" },
+      el("summary", {}, `出典一覧（${cites.length} 件）`),
       el("ol", {}, cites.map((c) => el("li", {}, chip(c.label || c.title, c.id))))));
   }
   return el("article", { class: "answer-card" }, parts);
+}
+
+/** In-answer contents: one button per phase heading (the address hash is the
+ * page's router, so these scroll instead of linking). */
+function contents(headings) {
+  return el("nav", { class: "answer-toc", "aria-label": "回答の目次" },
+    el("span", { class: "toc-label" }, "目次:"),
+    headings.map((h) => {
+      h.setAttribute("tabindex", "-1");
+      return el("button", { type: "button", class: "toc-item",
+                            onclick: () => { h.scrollIntoView({ block: "start" }); h.focus({ preventScroll: true }); } },
+                h.textContent);
+    }));
 }
 
 function factLabel(name) {
