@@ -145,16 +145,18 @@ def key_terms(s: Searcher, q: str, a: QueryAnalysis) -> set[str]:
     return terms
 
 
-def ask(settings: Settings, question: str, *, use_llm: bool | None = None) -> Answer:
-    s = get_searcher(settings)
+def ask(settings: Settings, question: str, *, use_llm: bool | None = None,
+        searcher: Searcher | None = None) -> Answer:
+    s = searcher or get_searcher(settings)
     q = validate_query(question, settings.max_question_chars)
     a = s.analyze(q)
-    hits = s.search(q, k=30)
+    ranked = s.search(q, k=100)
+    hits = ranked[:30]
     ev = assess_evidence(s, q, a, hits)
     if ev.no_evidence:
         return _no_evidence(q, ev, hits)
     qtype = classify(q, a)
-    rank = {h.record.id: i for i, h in enumerate(s.search(q, k=100))}
+    rank = {h.record.id: i for i, h in enumerate(ranked)}
     b = C.Blocks()
     conflicts: list[dict] = []
     top = [h.record for h in hits]
