@@ -115,7 +115,7 @@ def build_index(settings: Settings, progress: Progress | None = None, *, force: 
         faiss.write_index(index, str(tmp / "dense.faiss"))
         bm25 = bm25s.BM25(k1=1.2, b=0.5)
         bm25.index(tokens, show_progress=False)
-        bm25.save(str(tmp / "bm25"), corpus=[{"node_id": n.node_id} for n in nodes])
+        bm25.save(str(tmp / "bm25"), corpus=[{"node_id": n.node_id} for n in nodes], show_progress=False)
         with open(tmp / "records.jsonl", "w", encoding="utf-8") as f:
             for r in records:
                 f.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")

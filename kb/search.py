@@ -228,6 +228,7 @@ def validate_query(query: Any, limit: int = MAX_QUERY_CHARS) -> str:
 
 _lock = threading.Lock()
 _searchers: dict[tuple, Searcher] = {}
+MAX_SEARCHERS = 4  # data dirs kept loaded at once (tests use several)
 
 
 def get_searcher(settings: Settings) -> Searcher:
@@ -239,7 +240,10 @@ def get_searcher(settings: Settings) -> Searcher:
         s = _searchers.get(key)
         if s is None:
             s = Searcher(settings, index_dir)
-            _searchers.clear()  # an older index version is no longer needed
+            for old in [k for k in _searchers if k[0] == key[0]]:
+                del _searchers[old]  # an older index version of this data dir is no longer needed
+            while len(_searchers) >= MAX_SEARCHERS:
+                del _searchers[next(iter(_searchers))]
             _searchers[key] = s
         return s
 
