@@ -23,7 +23,7 @@ class SearchBody(BaseModel):
 
 
 @router.get("/healthz", tags=["service"], summary="稼働確認")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:  # async: answered on the event loop, no worker thread
     return {"status": "ok"}
 
 

@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""Benchmark the HTTP service: start time, latency and throughput under load,
+errors, memory.
+
+    python scripts/bench_api.py [--data-dir DIR] [--duration 30] [--connections 16]
+
+Starts `pfkb serve` on a free localhost port with a built data dir (built first
+with `pfkb build` when missing; that build is not timed), measures the time
+until /healthz answers, sends each question of eval/dev_questions.jsonl once
+(cold: nothing cached), then runs wrk against /healthz (the baseline of the same
+run), /api/search (the dev questions in turn), /api/search with a query that is
+new on every request (no result cache) and /api/ask. Prints p50/p99, requests
+per second, non-2xx responses, each endpoint's p50 as a multiple of /healthz's,
+and the server's VmRSS/VmHWM. Exits 1 when a target is missed.
+
+Traffic goes to 127.0.0.1 only; every run is bounded by --duration.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = ROOT / "eval" / "dev_questions.jsonl"
+TARGETS = {"errors": 0, "search_p99_ms": 100.0, "start_s": 3.0, "rss_mb": 1024.0}
+
+# wrk reports through done(): one JSON line the script reads back
+LUA_DONE = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, '
+    .. '"mean_us": %.1f, "non2xx": %d, "connect": %d, "read": %d, "write": %d, "timeout": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max, latency.mean, e.status, e.connect, e.read, e.write, e.timeout))
+end
+"""
+
+
+def lua_post(path: str, bodies: list[dict], unique_key: str | None = None) -> str:
+    """A wrk script that POSTs the bodies in turn (each thread from its own
+    offset); with ``unique_key`` that field gets a counter so no two requests
+    are the same query."""
+    items = ",\n".join(f"  [==[{json.dumps(b, ensure_ascii=True)}]==]" for b in bodies)
+    unique = "true" if unique_key else "false"
+    return f"""
+local bodies = {{
+{items}
+}}
+local counter = 0
+local unique = {unique}
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("thread_no", threads)
+end
+init = function(args)
+  counter = (thread_no or 1) * 7
+end
+request = function()
+  counter = counter + 1
+  local body = bodies[(counter % #bodies) + 1]
+  if unique then
+    local tag = (thread_no or 1) .. "-" .. counter .. " "
+    body = string.gsub(body, '"{unique_key or ""}": "', '"{unique_key or ""}": "' .. tag, 1)
+  end
+  return wrk.format("POST", "{path}", {{["Content-Type"] = "application/json"}}, body)
+end
+""" + LUA_DONE
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(url: str, body: dict | None = None, timeout: float = 120) -> tuple[int, float]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"} if data else {})
+    t = time.perf_counter()
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            r.read()
+            status = r.status
+    except urllib.error.HTTPError as e:
+        status = e.code
+    return status, time.perf_counter() - t
+
+
+def memory(pid: int) -> dict[str, float]:
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out[key] = int(value.split()[0]) / 1024  # kB → MB
+    return out
+
+
+def pfkb() -> list[str]:
+    """The `pfkb` command of this environment (`python -m kb.cli` does not work:
+    kb.cli and the modules that register commands import each other)."""
+    exe = Path(sys.executable).with_name("pfkb")
+    found = str(exe) if exe.exists() else shutil.which("pfkb")
+    if not found:
+        raise SystemExit("pfkb is not installed in this environment: pip install -e .")
+    return [found]
+
+
+def ensure_built(data_dir: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    from kb.index import current_index_dir
+    from kb.settings import Settings
+    settings = Settings.from_env(data_dir=data_dir)
+    if settings.db_path.exists() and current_index_dir(settings) is not None:
+        return
+    print(f"building the knowledge base in {data_dir} (not timed)…", flush=True)
+    subprocess.run(pfkb() + ["build", "--data-dir", str(data_dir)], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def start_server(data_dir: Path, port: int, log) -> tuple[subprocess.Popen, float]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(pfkb() + ["serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--data-dir", str(data_dir)], cwd=ROOT, env=env, stdout=log, stderr=log)
+    deadline = t0 + 120
+    while time.perf_counter() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"pfkb serve exited with {proc.returncode}; see {log.name}")
+        try:
+            if http(f"http://127.0.0.1:{port}/healthz", timeout=1)[0] == 200:
+                return proc, time.perf_counter() - t0
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        time.sleep(0.02)
+    proc.kill()
+    raise SystemExit("the server did not answer /healthz within 120 s")
+
+
+def run_wrk(url: str, script: str | None, *, duration: int, connections: int, threads: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script or LUA_DONE)
+        lua = f.name
+    try:
+        out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
+                              "--timeout", "10s", "-s", lua, url],
+                             capture_output=True, text=True, timeout=duration + 60)
+    finally:
+        os.unlink(lua)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRK_JSON ")), None)
+    if line is None:
+        raise SystemExit(f"wrk gave no summary:\n{out.stdout}\n{out.stderr}")
+    r = json.loads(line[len("WRK_JSON "):])
+    r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
+    r["errors"] = r["non2xx"] + r["connect"] + r["read"] + r["write"] + r["timeout"]
+    return r
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data-dir", type=Path, default=Path(os.environ.get("PFKB_DATA_DIR", ROOT / "data")))
+    ap.add_argument("--duration", type=int, default=30, help="seconds per wrk run (default 30)")
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    if args.duration > 120:
+        raise SystemExit("--duration is at most 120 s per run")
+
+    questions = [json.loads(ln)["question"] for ln in QUESTIONS.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    data_dir = args.data_dir.resolve()
+    ensure_built(data_dir)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = open(Path(tempfile.gettempdir()) / f"pfkb-bench-{port}.log", "w")
+    proc, start_s = start_server(data_dir, port, log)
+    results: dict = {"start_s": round(start_s, 3), "questions": len(questions), "connections": args.connections,
+                     "duration_s": args.duration, "cores": os.cpu_count()}
+    try:
+        print(f"server pid {proc.pid} on {base}: /healthz answered after {start_s:.2f} s", flush=True)
+        status, first = http(f"{base}/api/search", {"query": "連携PFの立ち上げ", "k": 10})
+        results["first_search_s"] = round(first, 3)
+        print(f"first /api/search after start: {first:.2f} s (index, tokenizer and embedder loading)", flush=True)
+
+        cold = {}
+        for name, path, body in (("search", "/api/search", lambda q: {"query": q, "k": 10}),
+                                 ("ask", "/api/ask", lambda q: {"question": q})):
+            times, bad = [], 0
+            for q in questions:
+                status, t = http(base + path, body(q))
+                times.append(t)
+                bad += status >= 300
+            cold[name] = {"p50_ms": statistics.median(times) * 1000, "max_ms": max(times) * 1000, "non2xx": bad}
+            print(f"cold {path}: p50 {cold[name]['p50_ms']:.1f} ms, max {cold[name]['max_ms']:.1f} ms, "
+                  f"non-2xx {bad} (each dev question once, one at a time)", flush=True)
+        results["cold"] = cold
+
+        runs = {
+            "/healthz": (f"{base}/healthz", None),
+            "/api/search": (f"{base}/api/search", lua_post("/api/search", [{"query": q, "k": 10} for q in questions])),
+            "/api/search (new query each time)": (f"{base}/api/search", lua_post(
+                "/api/search", [{"query": q, "k": 10} for q in questions], unique_key="query")),
+            "/api/ask": (f"{base}/api/ask", lua_post("/api/ask", [{"question": q} for q in questions])),
+        }
+        load = {}
+        for name, (url, script) in runs.items():
+            print(f"wrk {args.connections} connections × {args.duration} s: {name} …", flush=True)
+            load[name] = run_wrk(url, script, duration=args.duration, connections=args.connections,
+                                 threads=args.threads)
+        results["load"] = load
+        results["memory_mb"] = memory(proc.pid)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+    base_p50 = load["/healthz"]["p50_us"] or 1
+    print()
+    print(f"{'endpoint':<36}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}{'non-2xx':>9}{'errors':>8}{'p50/healthz':>13}")
+    for name, r in load.items():
+        r["p50_vs_healthz"] = r["p50_us"] / base_p50
+        print(f"{name:<36}{r['p50_us'] / 1000:>9.1f}{r['p99_us'] / 1000:>9.1f}{r['rps']:>9.1f}{r['non2xx']:>9}"
+              f"{r['errors']:>8}{r['p50_vs_healthz']:>12.1f}×")
+    mem = results["memory_mb"]
+    print(f"\nserver memory: VmRSS {mem.get('VmRSS', 0):.0f} MB, VmHWM (peak) {mem.get('VmHWM', 0):.0f} MB")
+    print(f"start until /healthz: {start_s:.2f} s; machine: {os.cpu_count()} cores shared by the server and wrk")
+
+    errors = sum(r["errors"] for r in load.values()) + sum(c["non2xx"] for c in cold.values())
+    checks = [
+        ("errors (non-2xx, socket errors)", errors, TARGETS["errors"], errors <= TARGETS["errors"]),
+        ("/api/search p99 ms", round(load["/api/search"]["p99_us"] / 1000, 1), TARGETS["search_p99_ms"],
+         load["/api/search"]["p99_us"] / 1000 <= TARGETS["search_p99_ms"]),
+        ("start s", round(start_s, 2), TARGETS["start_s"], start_s <= TARGETS["start_s"]),
+        ("peak RSS MB", round(mem.get("VmHWM", 0)), TARGETS["rss_mb"], mem.get("VmHWM", 0) <= TARGETS["rss_mb"]),
+    ]
+    print("\ntargets:")
+    for name, value, target, ok in checks:
+        print(f"  {'ok  ' if ok else 'MISS'} {name}: {value} (target ≤ {target})")
+    results["targets"] = {name: {"value": value, "target": target, "ok": ok} for name, value, target, ok in checks}
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0 if all(ok for *_, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
