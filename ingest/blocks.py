@@ -156,3 +156,8 @@ def block_loc(block: Block) -> Loc:
     if isinstance(block, Paragraph):
         return block.loc
     return block.rows[0].loc if block.rows else Loc()
+
+
+def join_lines(text: str) -> str:
+    """A short value wrapped inside a PDF cell ("R4年度以\n前") read as one line (Japanese: no space)."""
+    return re.sub(r"\s*\n\s*", "", text).strip()

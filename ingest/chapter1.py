@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.blocks import Paragraph, Row, cell_to_items, continue_row
+from ingest.blocks import Paragraph, Row, cell_to_items, join_lines, continue_row
 from ingest.context import ParseContext, Unit, add_context, unit_marker_text
 from ingest.normalize import squash
 from ingest.phases import phase_from_line, step_from_name, step_mark, strip_step_mark
@@ -50,7 +50,7 @@ def overview_units_to_records(ctx: ParseContext, units: list[Unit], *, section: 
             if u.filled and not any(k in squash(" ".join(u.filled)) for k in ("自治体", "Research", "Plan", "Do")):
                 leftovers.append(u)
             continue
-        cells = list(u.cells) + [""] * (7 - len(u.cells))
+        cells = [join_lines(c) if i < 3 else c for i, c in enumerate(u.cells)] + [""] * (7 - len(u.cells))
         city = m.group(2)
         lists = {k: [it.text for it in cell_to_items(c)] for k, c in zip(_OVERVIEW_COLS, cells[3:7])}
         lines = [f"連携PF: {cells[1] or '—'}", f"地域協議会: {cells[2] or '—'}"]

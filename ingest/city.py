@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.blocks import Item, Paragraph, Row, cell_to_items, items_to_text
+from ingest.blocks import Item, Paragraph, Row, cell_to_items, items_to_text, join_lines
 from ingest.context import (ParseContext, Unit, add_context, span, unit_marker_text, unit_text)
 from ingest.lessons import breakthrough_units_to_record, lesson_units_to_records, schedule_rows_to_entries
 from ingest.normalize import squash
@@ -152,14 +152,14 @@ def profile_to_record(ctx: ParseContext, units: list[Unit], *, city: str, sectio
                 pending = key
                 continue
             if pending:
-                target[pending] = c
+                target[pending] = join_lines(c) if pending != "members" else c.replace("\n", "")
                 last_key, pending, assigned = pending, None, True
             elif last_key and not assigned and idx >= 2 and not cells[idx - 1] and not pending \
                     and not any(cells[idx + 1:]) \
                     and not squash(c).startswith(("地域協議会", "地方版連携PF", "(種類")):
                 # a value continued from the previous page (熊本市's member list)
                 target_for_last = values if last_key in values and last_key not in council else council
-                target_for_last[last_key] = target_for_last[last_key] + c
+                target_for_last[last_key] = target_for_last[last_key] + c.replace("\n", "")
     text = "\n".join(l for l in lines if l.strip())
     if not values:
         ctx.note("warning", section, "自治体の概要の表が見つかりません")

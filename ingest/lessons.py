@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.blocks import Item, Loc, Paragraph, Row, cell_to_items, items_to_text
+from ingest.blocks import Item, Loc, Paragraph, Row, cell_to_items, items_to_text, join_lines
 from ingest.context import ParseContext, Unit, similarity, span
 from ingest.normalize import squash
 from ingest.phases import phase_from_line, step_from_name, step_mark, strip_step_mark
@@ -65,7 +65,7 @@ def schedule_rows_to_entries(ctx: ParseContext, rows: list[Row], *, city: str, s
                 continue
             before, _, after = cell.partition("■")
             period = "過年度" if i < 3 else "今年度"
-            timing = before.strip() or (row.cells[i - 1].strip() if i >= 2 and "■" not in row.cells[i - 1] else "")
+            timing = join_lines(before) or (join_lines(row.cells[i - 1]) if i >= 2 and "■" not in row.cells[i - 1] else "")
             if timing in _DASH:
                 timing = last_timing.get(period, "")  # a merged cell: the date above applies
             if timing:

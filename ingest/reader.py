@@ -101,10 +101,14 @@ def read_document(path: Path | str, meta: DocumentMeta | None = None) -> ParsedD
 
 
 def _guess_title(blocks) -> str | None:
+    """The cover title: the first paragraphs up to the one naming the 報告書 (a PDF cover
+    often breaks the title over several lines)."""
     from ingest.blocks import Paragraph
-    for b in blocks[:10]:
-        if isinstance(b, Paragraph) and len(b.text) >= 8 and "報告書" in b.text:
-            return b.text
+    head = [b.text for b in blocks[:10] if isinstance(b, Paragraph)]
+    for i, t in enumerate(head):
+        if "報告書" in t:
+            title = "".join(head[max(0, i - 3):i + 1]) if len(t) < 8 else t
+            return title[:120]
     for b in blocks[:5]:
         if isinstance(b, Paragraph) and len(b.text) >= 4:
             return b.text[:80]

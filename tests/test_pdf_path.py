@@ -52,8 +52,8 @@ def of(parsed, kind):
 
 
 def lesson_keys(parsed):
-    return sorted((r.city, r.step, r.scope, squash(r.title), squash(r.text), r.fields["schedule_only"])
-                  for r in of(parsed, "lesson"))
+    return sorted((r.city, r.step, r.scope, squash(r.title), squash(r.text), r.fields["schedule_only"],
+                   r.fields["timing"], r.fields["year"]) for r in of(parsed, "lesson"))
 
 
 @pytest.mark.slow
@@ -71,7 +71,8 @@ def test_same_trials_and_profiles(pdf_parsed, corpus_parsed):
                       for r in of(p, "trial"))
 
     def profiles(p):
-        keys = ("population", "population_date", "department", "pf_start", "council_start")
+        keys = ("population", "population_date", "department", "pf_start", "council_start", "pf_start_raw",
+                "council_start_raw", "members")
         return sorted((r.city, *(r.fields[k] for k in keys)) for r in of(p, "profile"))
 
     assert trials(pdf_parsed) == trials(corpus_parsed)
