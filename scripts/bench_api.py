@@ -6,8 +6,9 @@ errors, memory.
 
 Starts `pfkb serve` on a free localhost port with a built data dir (built first
 with `pfkb build` when missing; that build is not timed), measures the time
-until /healthz answers, sends each question of eval/dev_questions.jsonl once
-(cold: nothing cached), then runs wrk against /healthz (the baseline of the same
+until /healthz answers, sends half the questions of eval/dev_questions.jsonl
+once each to /api/search and the other half to /api/ask (cold: nothing
+cached), then runs wrk against /healthz (the baseline of the same
 run), /api/search (the dev questions in turn), /api/search with a query that is
 new on every request (no result cache) and /api/ask. Prints p50/p99, requests
 per second, non-2xx responses, each endpoint's p50 as a multiple of /healthz's,
@@ -196,17 +197,19 @@ def main() -> int:
         results["first_search_s"] = round(first, 3)
         print(f"first /api/search after start: {first:.2f} s (index, tokenizer and embedder loading)", flush=True)
 
+        # half the questions for each endpoint, so that neither finds the other's
+        # query embeddings or results cached
         cold = {}
-        for name, path, body in (("search", "/api/search", lambda q: {"query": q, "k": 10}),
-                                 ("ask", "/api/ask", lambda q: {"question": q})):
+        for name, path, body, qs in (("search", "/api/search", lambda q: {"query": q, "k": 10}, questions[0::2]),
+                                     ("ask", "/api/ask", lambda q: {"question": q}, questions[1::2])):
             times, bad = [], 0
-            for q in questions:
+            for q in qs:
                 status, t = http(base + path, body(q))
                 times.append(t)
                 bad += status >= 300
             cold[name] = {"p50_ms": statistics.median(times) * 1000, "max_ms": max(times) * 1000, "non2xx": bad}
             print(f"cold {path}: p50 {cold[name]['p50_ms']:.1f} ms, max {cold[name]['max_ms']:.1f} ms, "
-                  f"non-2xx {bad} (each dev question once, one at a time)", flush=True)
+                  f"non-2xx {bad} ({len(qs)} dev questions, each once, one at a time)", flush=True)
         results["cold"] = cold
 
         runs = {
