@@ -1,0 +1,152 @@
+"""The evaluation harness: scoring functions, question files, and the dev-set targets."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from eval.harness import TARGETS, results_table, run_search_eval, target_failures, write_report
+from eval.metrics import any_gold, evidence_match, first_rank, gold_match, squash_nfkc, summarize
+from eval.questions import DEV_QUESTIONS, OWN_QUESTIONS, read_questions
+from kb.errors import SettingsError
+from kb.records import KINDS, STEP_CODES
+
+
+# ---------------------------------------------------------------- metrics
+
+def test_gold_match_needs_every_field_and_title_substring():
+    item = {"kind": "trial", "city": "熊本市", "step": None, "title": "相談先一 覧リーフレ ットの更新"}
+    assert gold_match(item, {"kind": "trial", "city": "熊本市"})
+    assert gold_match(item, {"kind": "trial", "title~": "一覧リーフレット"})  # spaces from PDF line breaks
+    assert gold_match(item, {"title~": "ﾘｰﾌﾚｯﾄ"})  # NFKC: half-width katakana
+    assert not gold_match(item, {"kind": "trial", "city": "福岡市"})
+    assert not gold_match(item, {"kind": "lesson", "title~": "リーフレット"})
+    assert not gold_match({"kind": "trial", "title": None}, {"title~": "x"})
+    assert any_gold(item, [{"kind": "lesson"}, {"city": "熊本市"}])
+    assert not any_gold(item, [])
+
+
+def test_evidence_matches_after_nfkc_and_whitespace_removal():
+    text = "回収結果　145 団体（回収率は２３．４％）\n"
+    assert evidence_match(text, ["回収率は23.4%"])
+    assert evidence_match(text, ["存在しない", "145団体"])
+    assert not evidence_match(text, ["回収率は23.5%"])
+    assert not evidence_match(text, ["", None])
+    assert squash_nfkc(" Ｐ Ｆ\t会議\n") == "PF会議"
+
+
+def test_first_rank_hit_at_k_and_mrr():
+    assert first_rank([False, False, True, True]) == 2
+    assert first_rank([False]) is None and first_rank([]) is None
+    m = summarize([0, 1, 4, 5, None])
+    assert m["n"] == 5
+    assert m["hit@1"] == pytest.approx(1 / 5)
+    assert m["hit@5"] == pytest.approx(3 / 5)
+    assert m["mrr@10"] == pytest.approx((1 + 1 / 2 + 1 / 5 + 1 / 6) / 5)
+    assert summarize([])["hit@1"] == 0.0
+    assert summarize([10])["mrr@10"] == 0.0  # rank 11 is outside MRR@10
+
+
+# ---------------------------------------------------------------- question files
+
+def write(tmp_path, *lines: str):
+    p = tmp_path / "q.jsonl"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return p
+
+
+def test_a_bad_line_is_named(tmp_path):
+    good = '{"id": "a", "question": "PFとは？", "gold": [{"kind": "lesson"}], "evidence": ["PF"]}'
+    with pytest.raises(SettingsError, match=r"q\.jsonl:3:.*line 3"):
+        read_questions(write(tmp_path, good, "", "{not json"))
+    with pytest.raises(SettingsError, match=r"q\.jsonl:2:"):
+        read_questions(write(tmp_path, good, '{"id": "b"}'))
+    with pytest.raises(SettingsError, match=r"q\.jsonl:1:.*colour"):
+        read_questions(write(tmp_path, '{"id": "c", "question": "?", "gold": [{"colour": "red"}]}'))
+    with pytest.raises(SettingsError, match="not found"):
+        read_questions(tmp_path / "missing.jsonl")
+
+
+def test_question_fields_are_read(tmp_path):
+    (q,) = read_questions(write(tmp_path, '{"id": "n1", "type": "none", "question": "予算は？", "gold": [], '
+                                          '"expect_no_evidence": true, "note": "x"}'))
+    assert q.id == "n1" and not q.answerable and q.gold == () and q.extra == {"note": "x"}
+
+
+@pytest.mark.parametrize("path", [DEV_QUESTIONS, OWN_QUESTIONS], ids=["dev", "own"])
+def test_question_sets_are_well_formed(path):
+    qs = read_questions(path)
+    ids = [q.id for q in qs]
+    assert len(ids) == len(set(ids))
+    for q in qs:
+        if q.answerable:
+            assert q.gold and q.evidence, q.id
+        else:
+            assert not q.gold, q.id
+
+
+def test_own_set_covers_every_step_kind_and_out_of_corpus_questions():
+    qs = read_questions(OWN_QUESTIONS)
+    answerable = [q for q in qs if q.answerable]
+    assert len(answerable) >= 30
+    assert sum(1 for q in qs if not q.answerable) >= 5
+    steps = {g.get("step") for q in answerable for g in q.gold}
+    kinds = {g.get("kind") for q in answerable for g in q.gold}
+    assert set(STEP_CODES) <= steps, set(STEP_CODES) - steps
+    assert set(KINDS) - {"context"} <= kinds, set(KINDS) - kinds
+    types = Counter(q.type for q in qs)
+    assert types["fact"] >= 8 and types["city"] >= 5
+
+
+def test_evidence_strings_are_in_the_report(corpus_parsed):
+    """Evidence was copied from the report: each string is in some record of the parsed export."""
+    texts = [f"{r.title}\n{r.text}" for r in corpus_parsed.records]
+    for path in (DEV_QUESTIONS, OWN_QUESTIONS):
+        for q in read_questions(path):
+            for e in q.evidence:
+                assert any(evidence_match(t, [e]) for t in texts), (path.name, q.id, e)
+
+
+# ---------------------------------------------------------------- the harness on the corpus
+
+@pytest.fixture(scope="session")
+def dev_results(built_settings):
+    """hybrid and the naive baseline on the dev set, run once."""
+    return {r.mode: r for r in run_search_eval(built_settings, read_questions(DEV_QUESTIONS),
+                                               modes=("hybrid", "naive"))}
+
+
+@pytest.mark.slow
+def test_dev_set_targets(dev_results):
+    g = dev_results["hybrid"].gold
+    assert g["hit@1"] >= TARGETS["hybrid"]["hit@1"] == 0.85, dev_results["hybrid"].misses
+    assert g["hit@5"] >= 0.97 and g["mrr@10"] >= 0.90, dev_results["hybrid"].misses
+    assert target_failures(list(dev_results.values())) == []
+
+
+@pytest.mark.slow
+def test_hybrid_beats_the_naive_baseline_on_evidence(dev_results):
+    h, n = dev_results["hybrid"].evidence, dev_results["naive"].evidence
+    assert dev_results["naive"].gold is None  # chunks carry no record fields
+    assert h["hit@1"] > n["hit@1"] and h["mrr@10"] > n["mrr@10"], (h, n)
+
+
+@pytest.mark.slow
+def test_report_has_the_side_by_side_table_and_a_chart(dev_results, tmp_path):
+    table = results_table(list(dev_results.values()))
+    assert table.splitlines()[0].startswith("| mode | hit@1 (gold)")
+    assert "| naive | — |" in table
+    out = write_report(tmp_path / "report.md", "dev", list(dev_results.values()))
+    md = out.read_text(encoding="utf-8")
+    assert md.startswith("# dev") and "| hybrid |" in md and "![metrics](report.png)" in md
+    assert (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+def test_pfkb_eval_command_prints_the_table(built_data_dir, tmp_path):
+    from click.testing import CliRunner
+    from kb.cli import cli
+    res = CliRunner().invoke(cli, ["eval", "--mode", "bm25", "--mode", "hybrid", "--no-misses",
+                                   "--report", str(tmp_path / "r.md"), "--data-dir", str(built_data_dir)])
+    assert res.exit_code == 0, res.output
+    assert "| bm25 |" in res.stdout and "| hybrid |" in res.stdout and (tmp_path / "r.md").exists()
