@@ -431,5 +431,20 @@ def test_a_good_upload_is_processed_and_becomes_searchable(upload_client, tmp_pa
     assert_error(upload_client.get(f"/api/sources/{doc}/lines?start=1"), 422)
 
 
+def test_uploaded_file_names_cannot_leave_the_upload_folder():
+    from api.routes_upload import safe_file_name
+    assert safe_file_name("../../etc/passwd") == "passwd.pdf"
+    assert safe_file_name("C:\\Users\\x\\令和6年度 報告書.pdf") == "令和6年度-報告書.pdf"
+    assert safe_file_name("") == "upload.pdf"
+
+
+def test_an_unbuilt_data_dir_answers_503_not_a_traceback(tmp_path, built_settings):
+    settings = built_settings.with_(data_dir=tmp_path / "empty")
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/healthz").status_code == 200
+        assert_error(c.get("/api/cities"), 503, "not_built")
+        assert_error(c.post("/api/search", json={"query": "声掛け"}), 503, "not_built")
+
+
 def test_unknown_job_is_404(upload_client):
     assert_error(upload_client.get("/api/documents/jobs/0123456789abcdef"), 404)
