@@ -108,7 +108,11 @@ class Evidence:
 
 # calibrated on eval/dev_questions.jsonl and eval/own_questions.jsonl (see README): below this share of the
 # question's own key terms found in the top records, the reports do not cover the question
-MIN_COVERAGE = 0.5  # a record among the top hits must hold at least half of the question's key terms
+# Unless the question names a step, a city or the setup, a record among the top hits must hold more than
+# half of the question's key terms — or a third, when the question is about the PF / 孤独・孤立 world.
+MIN_COVERAGE = 0.5
+MIN_ANCHORED_COVERAGE = 0.34
+ANCHORS = re.compile(r"PF|プラットフォーム|孤独|孤立|地域協議会|官民連携")
 COVERAGE_DEPTH = 10
 
 
@@ -126,7 +130,10 @@ def assess_evidence(s: Searcher, q: str, a: QueryAnalysis, hits: list[SearchHit]
         have = terms & set(s.tokenizer(record_search_text(h.record)))
         if len(have) / len(terms) > best:
             best, best_have = len(have) / len(terms), have
-    if best < MIN_COVERAGE:
+    if a.steps or a.cities or a.setup:
+        return Evidence(False, "", best, terms)  # the question names a step, a city or the setup
+    anchored = bool(ANCHORS.search(squash(q)))
+    if best < MIN_ANCHORED_COVERAGE if anchored else best <= MIN_COVERAGE:
         missing = "、".join(sorted(terms - best_have)[:5])
         return Evidence(True, f"質問の主な語（{missing}）をあわせて扱う記録が見当たりません", best, terms)
     return Evidence(False, "", best, terms)
@@ -160,6 +167,8 @@ def ask(settings: Settings, question: str, *, use_llm: bool | None = None,
     b = C.Blocks()
     conflicts: list[dict] = []
     top = [h.record for h in hits]
+    if a.cities:  # a question about named cities is answered from those cities (and the cross-city summary)
+        top = [r for r in top if r.city in a.cities or r.city is None] or top
     records = s.records
     if qtype == "setup":
         b.note("連携PFの立ち上げを4つの段階と各ステップに沿って、各自治体の実践と共通の示唆で示します。")

@@ -107,7 +107,7 @@ def record_matches(rec: Record, filters: Mapping[str, str]) -> bool:
 
 # re-rank weights: how much a record gains when it matches what the question names
 CITY_BOOST, OTHER_CITY = 0.8, 0.45
-STEP_BOOST, PHASE_BOOST, KIND_BOOST = 0.5, 0.25, 0.5
+STEP_BOOST, PHASE_BOOST, KIND_BOOST, SCOPE_BOOST = 0.5, 0.25, 0.5, 0.25
 KIND_PRIOR = {"context": 0.75, "overview": 0.85, "profile": 0.75}
 CASE_SUMMARY_PRIOR = 0.5  # 「…した自治体は？」: the cross-city summary names no city
 SCHEDULE_ONLY_PRIOR = 0.8
@@ -127,6 +127,8 @@ def rerank(hits: list[SearchHit], a: QueryAnalysis) -> list[SearchHit]:
             w += STEP_BOOST / 2 if a.kinds else STEP_BOOST
         if a.phases and r.phase in a.phases:
             w += PHASE_BOOST
+        if a.scopes and r.scope in a.scopes:
+            w += SCOPE_BOOST
         if a.kinds and r.kind in a.kinds:
             w += KIND_BOOST
         if r.kind not in a.kinds:

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from ingest.normalize import map_chars
 
-TOKENIZER_VERSION = "sudachi-normalized+stem+synonyms+subwords/1"
+TOKENIZER_VERSION = "sudachi-normalized+stem+synonyms+subwords/2"
 
 # phrase-level synonyms (applied to the text before tokenising): longer forms → canonical
 PHRASE_SYNONYMS: tuple[tuple[str, str], ...] = (
@@ -33,6 +33,7 @@ TOKEN_SYNONYMS: dict[str, str] = {
     "アンケート": "調査", "踏査": "調査",
     "ネットワーク": "つながり", "繋がり": "つながり",
     "協議体": "会議体",
+    "規約": "要領", "ルール": "要領", "規程": "要領", "要綱": "要領",
 }
 CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞"}
 STOP = {"為る", "成る", "有る", "居る", "出来る", "良い", "言う", "思う", "事", "物", "為", "様", "時", "方",
