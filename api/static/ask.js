@@ -19,6 +19,8 @@ export function initAsk() {
   }
 }
 
+const NO_EVIDENCE = "資料には該当する記載がありません";
+
 let pending = 0;
 
 export async function ask(question) {
@@ -59,14 +61,18 @@ export function renderAnswer(data) {
     el("p", { class: "asked" }, el("span", { class: "asked-label" }, "質問"), el("span", { class: "asked-text" }, data.question || "")),
     data.question_type ? el("span", { class: "badge" }, TYPE_LABELS[data.question_type] || data.question_type) : null));
 
+  let blocks = data.blocks || [];
   if (data.no_evidence) {
+    // the box says it once; the composer's notes that follow say why
+    blocks = blocks.map((b) => (b.type === "note" && (b.text || "").startsWith(NO_EVIDENCE)
+      ? { ...b, text: b.text.slice(NO_EVIDENCE.length).replace(/^[。.\s]+/, "") } : b)).filter((b) => b.type !== "note" || b.text);
     parts.push(el("div", { class: "no-evidence", role: "note" },
-      el("p", { class: "no-evidence-title" }, "資料には該当する記載がありません"),
+      el("p", { class: "no-evidence-title" }, NO_EVIDENCE),
       el("p", {}, "取り込んだ報告書の中に、この質問に答える記載は見つかりませんでした。言い回しを変えるか、下の関連する記録を確認してください。")));
   }
 
   const body = el("div", { class: "answer-body" });
-  for (const b of data.blocks || []) body.appendChild(renderBlock(b, chips));
+  for (const b of blocks) body.appendChild(renderBlock(b, chips));
   const phases = [...body.querySelectorAll("h3.block-phase")];
   if (phases.length >= 3) parts.push(contents(phases));
   if (!(data.blocks || []).length && data.answer && !data.no_evidence) {

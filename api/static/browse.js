@@ -100,7 +100,7 @@ function cityPage(c) {
   }
   if (c.overview) {
     const o = c.overview;
-    const cols = [["research", "R: 調査"], ["plan", "P: 企画"], ["do_support", "D: 支援提供"], ["do_pr", "D: 広報・周知"]];
+    const cols = [["research", "R 調査"], ["plan", "P 企画"], ["do_support", "D 支援提供"], ["do_pr", "D 広報・周知"]];
     parts.push(section("試行的事業の整理マップ（第1章）",
       el("dl", { class: "profile" }, cols.map(([k, label]) => [el("dt", {}, label), el("dd", {}, (o[k] || []).join("、") || "—")])),
       el("p", { class: "cite-line" }, chip(o.label, o.id))));
