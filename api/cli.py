@@ -10,21 +10,18 @@ from pathlib import Path
 
 import click
 
-from kb.cli import _Progress, _settings, data_dir_option, handle_errors
+from kb.cli_common import _Progress, _settings, data_dir_option, handle_errors
 from kb.settings import Settings
 
 log = logging.getLogger("pfkb.serve")
 
 
 def index_missing(settings: Settings) -> bool:
-    """No current index version (kb.index's CURRENT pointer to a folder with a
-    manifest). Checked here without importing kb.index, which loads
-    llama-index (2+ s) and would hold up the start; the first search loads it,
-    and refuses an index that does not match the settings."""
-    pointer = settings.index_root / "CURRENT"
-    if not pointer.is_file():
-        return True
-    return not (settings.index_root / pointer.read_text().strip() / "manifest.json").is_file()
+    """No usable index: none yet, or one built with other settings (e.g. after an upgrade
+    changed the index format). Checked with kb.index_manifest, which does not import
+    llama-index (2+ s) and so does not hold up the start."""
+    from kb.index_manifest import index_usable
+    return not index_usable(settings)
 
 
 def ensure_built(settings: Settings) -> None:
@@ -39,7 +36,7 @@ def ensure_built(settings: Settings) -> None:
             bar.close()
     if index_missing(settings):
         from kb.index import build_index
-        click.echo("検索索引がないため作成します", err=True)
+        click.echo("検索索引がない（または設定と合わない）ため作成します", err=True)
         bar = _Progress("索引")
         try:
             build_index(settings, progress=bar)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.blocks import Loc, Paragraph, Row, cell_to_items
+from ingest.blocks import Loc, Paragraph, Row, cell_to_items, join_lines
 from ingest.context import ParseContext, Unit, similarity, span, unit_marker_text, unit_text
 from ingest.normalize import CIRCLED, squash
 from ingest.values import parse_order
@@ -70,7 +70,7 @@ def trial_list_units_to_rows(ctx: ParseContext, units: list[Unit], *, section: s
             continue
         if cells and cells[0].strip() and cells[0].strip()[0] in CIRCLED and len(cells) >= 4:
             padded = cells + [""] * (6 - len(cells))
-            title = padded[1].strip()
+            title = join_lines(padded[1])
             if not title and rows:
                 title = rows[-1].title  # a merged cell: the title above applies
             rows.append(TrialRow(cells[0].strip()[0], title, padded[2], padded[3], padded[4],
@@ -120,7 +120,7 @@ def detail_units_to_details(units: list[Unit]) -> tuple[list[TrialDetail], list[
     for i, u in enumerate(units):
         if is_header(i):
             m = _HEADER.match(unit_marker_text(u).strip())
-            details.append(TrialDetail(m.group(1), m.group(2).strip(), u.loc, units=[u]))
+            details.append(TrialDetail(m.group(1), join_lines(m.group(2)), u.loc, units=[u]))
             continue
         if not details:
             leftovers.append(u)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli import _settings, data_dir_option, handle_errors
+from kb.cli_common import _settings, data_dir_option, handle_errors
 
 output_option = click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
                              help="出力ファイル（md/text/json は省略すると標準出力）")

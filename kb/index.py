@@ -19,53 +19,26 @@ from typing import Any, Callable
 
 import numpy as np
 
-from kb.embed import EmbeddingCache, embed_passages, embedder_key, make_embedder
-from kb.errors import IndexMismatchError, NotBuiltError
+from kb.embed import EmbeddingCache, embed_passages, make_embedder
+from kb.index_manifest import (CURRENT, INDEX_FORMAT, check_manifest, current_index_dir, embedder_key,  # noqa: F401
+                               expected_manifest, read_manifest, require_index)
 from kb.nodes import node_text, record_to_node
 from kb.settings import Settings
-from kb.tokenize import TOKENIZER_VERSION, Tokenizer, dictionary_version
+from kb.tokenize import Tokenizer
 
-INDEX_FORMAT = 2
-CURRENT = "CURRENT"
 KEEP_OLD = 1  # older index directories kept after a switch
 
 Progress = Callable[[str, int, int], None]
 
 
-def expected_manifest(settings: Settings) -> dict[str, Any]:
-    """The settings-dependent part of a manifest: what the index must have been built with."""
-    return {"format": INDEX_FORMAT, "embedder": embedder_key(settings), "sudachi_mode": settings.sudachi_mode,
-            "sudachi_dictionary": dictionary_version(),
-            "tokenizer": TOKENIZER_VERSION}
 
 
-def current_index_dir(settings: Settings) -> Path | None:
-    pointer = settings.index_root / CURRENT
-    if not pointer.exists():
-        return None
-    d = settings.index_root / pointer.read_text().strip()
-    return d if (d / "manifest.json").exists() else None
 
 
-def read_manifest(index_dir: Path) -> dict[str, Any]:
-    return json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
 
 
-def check_manifest(manifest: dict[str, Any], settings: Settings) -> None:
-    want = expected_manifest(settings)
-    diffs = [f"{k}: 索引={manifest.get(k)!r} / 設定={v!r}" for k, v in want.items() if manifest.get(k) != v]
-    if diffs:
-        raise IndexMismatchError("索引が現在の設定と合いません (the index was built with other settings): "
-                                 + "; ".join(diffs) + "。`pfkb build` で作り直してください (run `pfkb build` to rebuild)")
 
 
-def require_index(settings: Settings) -> Path:
-    d = current_index_dir(settings)
-    if d is None:
-        raise NotBuiltError(f"検索索引がありません: {settings.index_root}。`pfkb build` で作成してください "
-                            f"(no search index; run `pfkb build`)")
-    check_manifest(read_manifest(d), settings)
-    return d
 
 
 def build_index(settings: Settings, progress: Progress | None = None, *, force: bool = False) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from ingest.normalize import map_chars
 
-TOKENIZER_VERSION = "sudachi-normalized+stem+synonyms+subwords/2"
+TOKENIZER_VERSION = "sudachi-normalized+stem+synonyms+subwords+no-aux/3"
 
 # phrase-level synonyms (applied to the text before tokenising): longer forms → canonical
 PHRASE_SYNONYMS: tuple[tuple[str, str], ...] = (
@@ -90,9 +90,12 @@ class Tokenizer:
         out: list[str] = []
         for i in range(0, len(text), _MAX_CHUNK):
             for m in tok.tokenize(text[i:i + _MAX_CHUNK]):
-                pos = m.part_of_speech()[0]
+                pos_full = m.part_of_speech()
+                pos = pos_full[0]
                 if pos not in CONTENT_POS:
                     continue
+                if pos == "動詞" and pos_full[1] == "非自立可能":
+                    continue  # auxiliary use (…てくれる, どうやって): くれる would become 呉, the token of 呉市
                 form = m.normalized_form()
                 if form in STOP or m.surface() in STOP:
                     continue

@@ -67,7 +67,7 @@ def test_same_lessons_as_text_export(pdf_parsed, corpus_parsed):
 @pytest.mark.parametrize("pdf_parsed", LAYOUTS, indirect=True)
 def test_same_trials_and_profiles(pdf_parsed, corpus_parsed):
     def trials(p):
-        return sorted((r.city, squash(r.title), r.fields["vendor"], r.fields["cost_yen"], squash(r.fields["period"]))
+        return sorted((r.city, r.title, r.fields["vendor"], r.fields["cost_yen"], squash(r.fields["period"]))
                       for r in of(p, "trial"))
 
     def profiles(p):

@@ -77,8 +77,6 @@ def test_tokens_are_clean_lowercase_strings(text):
         assert isinstance(t, str) and t and t == t.lower() and not any(c.isspace() for c in t)
 
 
-@pytest.mark.xfail(reason="known bug: auxiliary verbs (非自立可能) are kept; くれる normalises to 呉れる → 「呉」, "
-                          "the token of the city 呉市, and やる → 「遣」", strict=False)
 def test_auxiliary_verbs_do_not_become_content_tokens(tok):
     assert "呉" not in tok("他の課が協力してくれません")
     assert "遣" not in tok("どうやって集めたのですか")
