@@ -126,7 +126,9 @@ def assess_evidence(s: Searcher, q: str, a: QueryAnalysis, hits: list[SearchHit]
     if not terms:
         return Evidence(False, "", 1.0, terms)
     best, best_have = 0.0, set()
-    for h in hits[:COVERAGE_DEPTH]:
+    # judge lexical coverage on the hybrid hits and on the BM25 leg's own best matches
+    lexical = s.search(q, k=COVERAGE_DEPTH, mode="bm25", rerank_by_query=False)
+    for h in hits[:COVERAGE_DEPTH] + lexical:
         have = terms & set(s.tokenizer(record_search_text(h.record)))
         if len(have) / len(terms) > best:
             best, best_have = len(have) / len(terms), have
@@ -248,7 +250,8 @@ def _fact(b: C.Blocks, s: Searcher, q: str, a: QueryAnalysis, top: list[Record],
         if b.statements:
             return conflicts
     wants = {k for k, words in (("population", ("人口",)), ("department", ("担当部局", "担当課", "部署", "部局")),
-                                ("members", ("何団体", "参画メンバー", "参加団体")), ("start", ("立ち上げ年度",)))
+                                ("members", ("参画メンバー", "参加団体", "何団体が参加", "何団体が参画", "構成団体")),
+                                ("start", ("立ち上げ年度",)))
              if any(w in q for w in words)}
     if wants and a.cities and not any(w in q for w in ("費用", "いくら")):
         for city in a.cities:

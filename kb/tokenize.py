@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from ingest.normalize import map_chars
 
-TOKENIZER_VERSION = "sudachi-normalized+stem+synonyms+subwords+no-aux/3"
+TOKENIZER_VERSION = "sudachi-normalized+stem+synonyms+subwords+no-aux+place/5"
 
 # phrase-level synonyms (applied to the text before tokenising): longer forms → canonical
 PHRASE_SYNONYMS: tuple[tuple[str, str], ...] = (
@@ -19,6 +19,7 @@ PHRASE_SYNONYMS: tuple[tuple[str, str], ...] = (
     ("プラットフォーム", "PF"),
     ("プラットホーム", "PF"),
     ("ワークショップ", "WS"),
+    ("テレビ", "TV"),
     ("特定非営利活動法人", "NPO法人"),
     ("重層的支援体制整備事業", "重層的支援体制整備事業 重層"),
 )
@@ -102,6 +103,8 @@ class Tokenizer:
                 if pos == "名詞" and m.part_of_speech()[1] == "数詞":
                     form = m.surface()
                 self._add(out, form)
+                if pos == "名詞" and pos_full[2] == "地名" and len(form) >= 2 and form[-1] in "市区町村":
+                    self._add(out, form[:-1])  # 熊本市 also meets 「熊本では」
                 if self.subwords and pos == "名詞" and len(m.surface()) >= 4:
                     # compounds also index their short units (民生児童委員 → 民生/児童/委員)
                     parts = m.split(self._mode_a)
