@@ -120,7 +120,7 @@ def test_a_question_without_step_words_uses_the_steps_of_the_search_hits(export_
             return []  # no word in common with the reports
         return ranked[:k]
     monkeypatch.setattr(kb.search, "search", fake_search)
-    pack = build_pack(export_store, question="会合はどんな頻度で開けばよい？", settings=export_settings)
+    pack = build_pack(export_store, question="どのくらいの頻度で集まればよい？", settings=export_settings)
     # ⑦ weighs 0.09, ⑥ 0.05 (at least half of the best), ① 0.005 (left out)
     assert [s.step for s in pack.steps] == ["6", "7"] and "検索" in pack.note
     with pytest.raises(BadQueryError, match="段階を特定できません"):

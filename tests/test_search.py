@@ -104,8 +104,6 @@ def test_filters_restrict_results(searcher, filters, mode):
             assert getattr(h.record, key) == value, (key, h.record.title)
 
 
-@pytest.mark.xfail(reason="known bug: filters are applied after retrieving the top 200 of 233 records, so the only "
-                          "record matching a narrow filter is lost when the query words are far from it", strict=False)
 @pytest.mark.parametrize("mode", ["hybrid", "dense"])
 def test_a_narrow_filter_still_finds_its_only_record(searcher, mode):
     hits = searcher.search("PFの運営で気をつけること", k=5, mode=mode,
