@@ -76,3 +76,15 @@ class LLMError(PfkbError):
     """The configured OpenAI-compatible endpoint failed."""
     exit_code = 5
     http_status = 502
+
+
+class OutputPathError(PfkbError):
+    """The output file cannot be written (missing folder, no permission, a directory)."""
+    exit_code = 2
+    http_status = 400
+
+
+class FontMissingError(PfkbError):
+    """No Japanese font is available to draw charts."""
+    exit_code = 6
+    http_status = 500
