@@ -12,7 +12,6 @@ from typing import Any
 from ingest.normalize import squash
 from kb import compose as C
 from kb.query import QueryAnalysis
-from kb.nodes import record_search_text
 from kb.records import Record, SearchHit
 from kb.search import Searcher, get_searcher, validate_query
 from kb.settings import Settings
@@ -129,7 +128,7 @@ def assess_evidence(s: Searcher, q: str, a: QueryAnalysis, hits: list[SearchHit]
     # judge lexical coverage on the hybrid hits and on the BM25 leg's own best matches
     lexical = s.search(q, k=COVERAGE_DEPTH, mode="bm25", rerank_by_query=False)
     for h in hits[:COVERAGE_DEPTH] + lexical:
-        have = terms & set(s.tokenizer(record_search_text(h.record)))
+        have = terms & s.record_tokens(h.record)
         if len(have) / len(terms) > best:
             best, best_have = len(have) / len(terms), have
     if a.steps or a.cities or a.setup:
@@ -259,7 +258,7 @@ def _fact(b: C.Blocks, s: Searcher, q: str, a: QueryAnalysis, top: list[Record],
             if prof is not None:
                 C.build_profile(b, prof, wants)
     words = {t for t in s.tokenizer(q) if t not in GENERIC} - {t for c in a.cities for t in s.tokenizer(c)}
-    lines = C.best_lines([r for r in top[:6]], words, s.tokenizer, need_digit=True, units=C.question_units(q))
+    lines = C.best_lines([r for r in top[:6]], words, s.text_tokens, need_digit=True, units=C.question_units(q))
     if lines:
         b.heading("資料の記載", 2)
         for line, r in lines:

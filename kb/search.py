@@ -19,7 +19,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from kb.errors import BadQueryError
 from kb.index import read_manifest, require_index
-from kb.nodes import record_to_node
+from kb.nodes import record_search_text, record_to_node
 from kb.query import QueryAnalysis, analyze
 from kb.query_filters import check_filters
 from kb.records import PHASE_LABELS, Fact, Record, STEP_NAMES, SearchHit
@@ -27,6 +27,7 @@ from kb.settings import Settings
 from kb.tokenize import Tokenizer
 
 MODES = ("hybrid", "bm25", "dense")
+SHALLOW = 100  # retrieval depth of unfiltered queries
 MAX_QUERY_CHARS = 500
 RRF_K = 60
 
@@ -67,7 +68,8 @@ class FaissRetriever(BaseRetriever):
         return vec
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        vec = self.embed(query_bundle.query_str).reshape(1, -1)
+        text = query_bundle.custom_embedding_strs[0] if query_bundle.custom_embedding_strs else query_bundle.query_str
+        vec = self.embed(text).reshape(1, -1)
         k = min(self.top_k, len(self.nodes))
         scores, rows = self.index.search(vec, k)
         return [NodeWithScore(node=self.nodes[int(r)], score=float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
@@ -171,30 +173,57 @@ class Searcher:
         self.nodes = [record_to_node(r) for r in self.records]
         self.cities = frozenset(r.city for r in self.records if r.city)
         self.tokenizer = Tokenizer(settings.sudachi_mode)
-        # every record is ranked by both retrievers (flat indexes; cheap at this size), so a narrow
-        # filter applied after fusion still finds its records
-        depth = max(1, len(self.nodes))
-        self.bm25 = SudachiBM25Retriever(bm25s.BM25.load(str(self.index_dir / "bm25")), self.nodes,
-                                         self.tokenizer, depth)
-        self.query_cache = LRU() if cache else LRU(0)
-        self.dense = FaissRetriever(faiss.read_index(str(self.index_dir / "dense.faiss")), self.nodes,
-                                    make_embedder(settings), depth, self.query_cache)
         from llama_index.core.llms import MockLLM
-        self.fusion = QueryFusionRetriever([self.dense, self.bm25], mode="reciprocal_rerank", num_queries=1,
-                                           similarity_top_k=depth, use_async=False, llm=MockLLM(), verbose=False)
+        bm25 = bm25s.BM25.load(str(self.index_dir / "bm25"))
+        dense = faiss.read_index(str(self.index_dir / "dense.faiss"))
+        embedder = make_embedder(settings)
+        self.query_cache = LRU() if cache else LRU(0)
+        # two depths: the top SHALLOW of each retriever for plain queries (what a page of results and
+        # the answer composer use), every record for filtered ones, so that a narrow filter applied
+        # after fusion still finds its records
+        self.legs: dict[bool, tuple[BaseRetriever, BaseRetriever, BaseRetriever]] = {}
+        for deep in (False, True):
+            depth = max(1, len(self.nodes) if deep else min(len(self.nodes), SHALLOW))
+            b = SudachiBM25Retriever(bm25, self.nodes, self.tokenizer, depth)
+            d = FaissRetriever(dense, self.nodes, embedder, depth, self.query_cache)
+            f = QueryFusionRetriever([d, b], mode="reciprocal_rerank", num_queries=1, similarity_top_k=depth,
+                                     use_async=False, llm=MockLLM(), verbose=False)
+            self.legs[deep] = (b, d, f)
+        self.bm25, self.dense, self.fusion = self.legs[False]
         self.result_cache = LRU(1024) if cache else LRU(0)
+        self._record_tokens: dict[str, frozenset[str]] = {}
+        self._line_tokens = LRU(50_000)  # tokens of record lines are a property of the index, not of a query
+
+    def record_tokens(self, record: Record) -> frozenset[str]:
+        """The BM25 tokens of a record's search text, computed once per loaded index."""
+        toks = self._record_tokens.get(record.id)
+        if toks is None:
+            toks = frozenset(self.tokenizer(record_search_text(record)))
+            self._record_tokens[record.id] = toks
+        return toks
+
+    def text_tokens(self, text: str) -> frozenset[str]:
+        """Tokens of a short text (a line of a record), cached."""
+        toks = self._line_tokens.get(text)
+        if toks is None:
+            toks = frozenset(self.tokenizer(text))
+            self._line_tokens.put(text, toks)
+        return toks
 
     def warm(self) -> None:
         self.search("連携PFの立ち上げ", k=1)
 
-    def _fused(self, query: str, mode: str) -> list[SearchHit]:
-        bundle = QueryBundle(query_str=expand_query(query, analyze(query, self.cities)))
+    def _fused(self, query: str, mode: str, deep: bool = False) -> list[SearchHit]:
+        # the step/phase names extend the words BM25 matches; the embedder reads the question as asked
+        # (a shorter input embeds faster and e5 needs no help with paraphrase)
+        bundle = QueryBundle(query_str=expand_query(query, analyze(query, self.cities)), custom_embedding_strs=[query])
+        bm25, dense, fusion = self.legs[deep]
         if mode == "bm25":
-            nodes = self.bm25.retrieve(bundle)
+            nodes = bm25.retrieve(bundle)
         elif mode == "dense":
-            nodes = self.dense.retrieve(bundle)
+            nodes = dense.retrieve(bundle)
         else:
-            nodes = self.fusion.retrieve(bundle)
+            nodes = fusion.retrieve(bundle)
         return [SearchHit(self.by_id[n.node.node_id], float(n.score or 0.0)) for n in nodes]
 
     def search(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None,
@@ -209,7 +238,7 @@ class Searcher:
         cached = self.result_cache.get(key)
         if cached is not None:
             return cached
-        hits = [h for h in self._fused(query, mode) if record_matches(h.record, f)]
+        hits = [h for h in self._fused(query, mode, deep=bool(f) or k > SHALLOW) if record_matches(h.record, f)]
         if rerank_by_query:
             hits = rerank(hits, analyze(query, self.cities))
         hits = hits[:k]
