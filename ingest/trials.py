@@ -53,7 +53,6 @@ def trial_list_units_to_rows(ctx: ParseContext, units: list[Unit], *, section: s
         filled = u.filled
         if not filled:
             continue
-        first = filled[0]
         if "事業名称" in squash(" ".join(filled)):
             continue
         res_idx = next((i for i, c in enumerate(cells) if squash(c).startswith("成果検証結果")), None)

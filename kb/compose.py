@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from kb.query import QueryAnalysis
 from kb.records import PHASES, STEP_MARKS, STEP_NAMES, STEP_PHASE, Fact, Record, STEP_CODES
 
 MAX_DETAIL = 110
@@ -361,7 +360,3 @@ def build_compare_terms(b: Blocks, hits: list[Record], a: str, c: str) -> bool:
             b.table(cols, rows, [r])
             return True
     return False
-
-
-def key_terms(a: QueryAnalysis, tokenizer, generic: set[str]) -> set[str]:
-    return {t for t in tokenizer(a.query) if t not in generic}

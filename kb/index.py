@@ -17,7 +17,6 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
 
 from kb.embed import EmbeddingCache, embed_passages, make_embedder
 from kb.index_manifest import (CURRENT, INDEX_FORMAT, check_manifest, current_index_dir, embedder_key,  # noqa: F401
@@ -123,13 +122,3 @@ def _cleanup(root: Path, keep: set[str]) -> None:
     for d in root.iterdir():
         if d.name.startswith(".building-") and time.time() - d.stat().st_mtime > 3600:
             shutil.rmtree(d, ignore_errors=True)
-
-
-def load_vectors(index_dir: Path) -> Any:
-    import faiss
-    return faiss.read_index(str(index_dir / "dense.faiss"))
-
-
-def as_matrix(index: Any) -> np.ndarray:
-    import faiss
-    return faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d).copy()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from llama_index.core.schema import MetadataMode, NodeWithScore, TextNode
+from llama_index.core.schema import MetadataMode, TextNode
 
-from kb.records import PHASE_LABELS, Record, STEP_NAMES, SearchHit
+from kb.records import PHASE_LABELS, Record, STEP_NAMES
 
 KIND_LABELS = {
     "lesson": "実務上の留意点",
@@ -53,12 +53,3 @@ def record_to_node(r: Record) -> TextNode:
 
 def node_text(node: TextNode) -> str:
     return node.get_content(metadata_mode=MetadataMode.NONE)
-
-
-def hits_from_nodes(nodes: list[NodeWithScore], records: dict[str, Record]) -> list[SearchHit]:
-    out = []
-    for n in nodes:
-        rec = records.get(n.node.node_id)
-        if rec is not None:
-            out.append(SearchHit(rec, float(n.score or 0.0)))
-    return out

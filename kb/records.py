@@ -206,8 +206,5 @@ def stable_id(*parts: Any) -> str:
     return h.hexdigest()[:16]
 
 
-def record_to_json(record: Record) -> str:
-    return json.dumps(record.to_dict(), ensure_ascii=False)
-
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations",)] + ["asdict"]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from kb.errors import NotBuiltError, NotFoundError
-from kb.records import Document, Fact, ParsedDocument, ParseNote, Record, Source
+from kb.records import Fact, ParsedDocument, ParseNote, Record, Source
 
 SCHEMA_VERSION = 1
 
