@@ -213,10 +213,10 @@ class Searcher:
     def warm(self) -> None:
         self.search("連携PFの立ち上げ", k=1)
 
-    def _fused(self, query: str, mode: str, deep: bool = False) -> list[SearchHit]:
+    def _fused(self, query: str, a: QueryAnalysis, mode: str, deep: bool = False) -> list[SearchHit]:
         # the step/phase names extend the words BM25 matches; the embedder reads the question as asked
         # (a shorter input embeds faster and e5 needs no help with paraphrase)
-        bundle = QueryBundle(query_str=expand_query(query, analyze(query, self.cities)), custom_embedding_strs=[query])
+        bundle = QueryBundle(query_str=expand_query(query, a), custom_embedding_strs=[query])
         bm25, dense, fusion = self.legs[deep]
         if mode == "bm25":
             nodes = bm25.retrieve(bundle)
@@ -238,9 +238,10 @@ class Searcher:
         cached = self.result_cache.get(key)
         if cached is not None:
             return cached
-        hits = [h for h in self._fused(query, mode, deep=bool(f) or k > SHALLOW) if record_matches(h.record, f)]
+        a = analyze(query, self.cities)  # once: it both extends BM25's words and re-ranks
+        hits = [h for h in self._fused(query, a, mode, deep=bool(f) or k > SHALLOW) if record_matches(h.record, f)]
         if rerank_by_query:
-            hits = rerank(hits, analyze(query, self.cities))
+            hits = rerank(hits, a)
         hits = hits[:k]
         self.result_cache.put(key, hits)
         return hits
