@@ -17,7 +17,7 @@ from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.jobs import IngestJobs
 from api.state import AppState
-from kb.settings import Settings
+from kb.core.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -35,7 +35,7 @@ DESCRIPTION = ("孤独・孤立対策 官民連携プラットフォーム（連
 
 
 def _reset_search_cache() -> None:
-    from kb.search import reset_cache
+    from kb.search.searcher import reset_cache
     reset_cache()
 
 

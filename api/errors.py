@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kb.errors import PfkbError
+from kb.core.errors import PfkbError
 
 log = logging.getLogger("pfkb.api")
 

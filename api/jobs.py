@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from api.errors import split_message
-from kb.errors import NotFoundError, PfkbError
-from kb.settings import Settings
+from kb.core.errors import NotFoundError, PfkbError
+from kb.core.settings import Settings
 
 log = logging.getLogger("pfkb.api.jobs")
 KEEP_JOBS = 200
@@ -108,8 +108,8 @@ class IngestJobs:
                 self._queue.task_done()
 
     def process(self, job: Job) -> None:
-        from kb.index import build_index
-        from kb.library import ingest_paths
+        from kb.search.index import build_index
+        from ingest.pipeline import ingest_paths
 
         def parsing(msg: str, done: int, total: int) -> None:
             self._update(job, status="parsing", progress=0.5 * done / max(total, 1), message=msg,

@@ -29,12 +29,12 @@ async def healthz() -> dict[str, str]:  # async: answered on the event loop, no 
 
 @router.post("/api/ask", tags=["ask"], summary="質問に、出典つきで答える")
 def ask(body: AskBody, state: AppState = Depends(app_state)) -> dict[str, Any]:
-    from kb.answer import ask as compose
+    from kb.answer.pipeline import ask as compose
     return compose(state.settings, body.question).to_dict()
 
 
 @router.post("/api/search", tags=["ask"], summary="記録を検索する")
 def search(body: SearchBody, state: AppState = Depends(app_state)) -> dict[str, Any]:
-    from kb.search import search as run
+    from kb.search.searcher import search as run
     hits = run(state.settings, body.query, k=body.k, filters=body.filters)
     return {"results": [h.to_dict() for h in hits]}

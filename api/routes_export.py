@@ -19,12 +19,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from kb.errors import BadQueryError, PfkbError
+from kb.core.errors import BadQueryError, PfkbError
 from kb.export import build_comparison, build_pack, render_chart, render_pack
 from kb.export.charts import CHARTS, FORMATS as CHART_FORMATS, MEDIA_TYPES as CHART_MEDIA_TYPES
 from kb.export.render import PACK_FORMATS, Rendered, check_format
-from kb.library import open_store
-from kb.settings import Settings
+from kb.store import open_store
+from kb.core.settings import Settings
 from kb.store import Store
 
 _ENGLISH = re.compile(r"\s*\(([A-Za-z][^()]*(?:\([^()]*\)[^()]*)*)\)\s*$")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.state import AppState, app_state
-from kb import sources
+from kb.store import sources
 
 router = APIRouter(prefix="/api/sources", tags=["sources"])
 

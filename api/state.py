@@ -1,7 +1,7 @@
 """What the routes share: the settings and one SQLite connection per worker
 thread.
 
-No lock around kb.search / kb.answer: they are thread-safe (a Sudachi tokenizer
+No lock around kb.search.searcher / kb.answer.pipeline: they are thread-safe (a Sudachi tokenizer
 per thread, an embedder that serialises its own calls, no per-query state in
 the retrievers, no mutable module state in the composer), so concurrent
 requests run side by side; tests/test_api.py checks that concurrent searches
@@ -12,8 +12,8 @@ import threading
 
 from fastapi import Request
 
-from kb.library import open_store
-from kb.settings import Settings
+from kb.store import open_store
+from kb.core.settings import Settings
 from kb.store import Store
 
 

@@ -8,15 +8,15 @@ from typing import Any
 
 from eval.metrics import any_gold, evidence_match
 from eval.questions import Question
-from kb.settings import Settings
+from kb.core.settings import Settings
 
 TARGETS = {"citation_hit_rate": 0.95, "no_evidence_recall": 1.0, "false_refusals": 0, "grounded": 1.0}
 
 
 def run_ask_eval(settings: Settings, questions: list[Question]) -> dict[str, Any]:
-    from kb.answer import ask
-    from kb.grounding import GroundingChecker
-    from kb.search import get_searcher
+    from kb.answer.pipeline import ask
+    from kb.answer.grounding import GroundingChecker
+    from kb.search.searcher import get_searcher
     checker = GroundingChecker(get_searcher(settings).tokenizer)
     answerable = hit = refused = 0
     ne_true = ne_pred = ne_correct = 0

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from eval.metrics import any_gold, evidence_match, first_rank, summarize
 from eval.questions import Question
-from kb.settings import Settings
+from kb.core.settings import Settings
 
 STRUCTURED = ("bm25", "dense", "hybrid")
 NAIVE = ("naive", "naive-bm25", "naive-hybrid")
@@ -41,11 +41,11 @@ def run_search_eval(settings: Settings, questions: list[Question], modes: tuple[
         if mode in NAIVE:
             if naive is None:
                 from eval.naive import NaivePipeline
-                from kb.library import corpus_files
+                from ingest.pipeline import corpus_files
                 naive = NaivePipeline(settings, corpus_files(settings.corpus_dir))
             search = lambda q, m=mode: [h.to_dict() for h in naive.search(q, k=k, mode=m)]  # noqa: E731
         elif mode in STRUCTURED:
-            from kb.search import get_searcher
+            from kb.search.searcher import get_searcher
             searcher = get_searcher(settings)
             search = lambda q, m=mode: [h.to_dict() for h in searcher.search(q, k=k, mode=m)]  # noqa: E731
         else:

@@ -20,8 +20,8 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.schema import QueryBundle, TextNode
 
-from kb.embed import EmbeddingCache, embed_passages, embedder_key, make_embedder
-from kb.settings import Settings
+from kb.search.embed import EmbeddingCache, embed_passages, embedder_key, make_embedder
+from kb.core.settings import Settings
 
 CHUNK_CHARS = 850
 OVERLAP_CHARS = 100
@@ -61,8 +61,9 @@ class NaivePipeline:
         import bm25s
         import faiss
 
-        from kb.search import FaissRetriever, LRU, SudachiBM25Retriever
-        from kb.tokenize import Tokenizer
+        from kb.core.cache import LRU
+        from kb.search.retrievers import FaissRetriever, SudachiBM25Retriever
+        from kb.search.tokenize import Tokenizer
         self.nodes = chunk_corpus(files)
         texts = [n.get_content() for n in self.nodes]
         embedder = make_embedder(settings)

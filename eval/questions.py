@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.errors import SettingsError
+from kb.core.errors import SettingsError
 
 HERE = Path(__file__).resolve().parent
 DEV_QUESTIONS = HERE / "dev_questions.jsonl"

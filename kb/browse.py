@@ -8,9 +8,9 @@ import re
 from collections import defaultdict
 from typing import Any, Iterable
 
-from ingest.normalize import squash
-from kb.errors import BadQueryError, NotFoundError
-from kb.records import PHASES, STEP_MARKS, STEP_NAMES, STEPS, Record, step_label
+from kb.core.normalize import squash
+from kb.core.errors import BadQueryError, NotFoundError
+from kb.core.records import PHASES, STEP_MARKS, STEP_NAMES, STEPS, Record, step_label
 from kb.store import Store
 
 TRIAL_CATEGORIES: tuple[tuple[str, str], ...] = (

@@ -110,8 +110,8 @@ def memory(pid: int) -> dict[str, float]:
 
 
 def pfkb() -> list[str]:
-    """The `pfkb` command of this environment (`python -m kb.cli` does not work:
-    kb.cli and the modules that register commands import each other)."""
+    """The `pfkb` command of this environment (`python -m api.cli.main` does not work:
+    api.cli.main and the modules that register commands import each other)."""
     exe = Path(sys.executable).with_name("pfkb")
     found = str(exe) if exe.exists() else shutil.which("pfkb")
     if not found:
@@ -121,8 +121,8 @@ def pfkb() -> list[str]:
 
 def ensure_built(data_dir: Path) -> None:
     sys.path.insert(0, str(ROOT))
-    from kb.index import current_index_dir
-    from kb.settings import Settings
+    from kb.search.index import current_index_dir
+    from kb.core.settings import Settings
     settings = Settings.from_env(data_dir=data_dir)
     if settings.db_path.exists() and current_index_dir(settings) is not None:
         return

@@ -28,11 +28,11 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
     from eval.questions import DEV_QUESTIONS, read_questions
-    from kb.answer import ask
-    from kb.index import build_index, current_index_dir
-    from kb.library import ingest_corpus
-    from kb.search import Searcher
-    from kb.settings import Settings
+    from kb.answer.pipeline import ask
+    from kb.search.index import build_index, current_index_dir
+    from ingest.pipeline import ingest_corpus
+    from kb.search.searcher import Searcher
+    from kb.core.settings import Settings
     settings = Settings(data_dir=Path(args.data_dir), corpus_dir=ROOT / "corpus")
     if current_index_dir(settings) is None:
         print("building the knowledge base first …", file=sys.stderr)

@@ -67,9 +67,9 @@ def dir_size(path: Path) -> int:
 def timed_build(data_dir: Path, seed_cache: Path | None = None) -> dict:
     """Ingest the corpus and build the index in ``data_dir``; ``seed_cache`` pre-fills
     the embedding cache (warm build)."""
-    from kb.index import build_index
-    from kb.library import ingest_corpus
-    from kb.settings import Settings
+    from kb.search.index import build_index
+    from ingest.pipeline import ingest_corpus
+    from kb.core.settings import Settings
     settings = Settings(data_dir=data_dir, corpus_dir=ROOT / "corpus")
     if seed_cache is not None:
         (data_dir / "cache").mkdir(parents=True, exist_ok=True)
@@ -84,12 +84,13 @@ def timed_build(data_dir: Path, seed_cache: Path | None = None) -> dict:
 
 
 def run_searches(settings, questions: list[str], modes: tuple[str, ...], rounds: int) -> dict[str, list[float]]:
-    from kb.search import LRU, Searcher
+    from kb.core.cache import LRU
+    from kb.search.searcher import Searcher
     searcher = Searcher(settings, cache=False)
     naive = None
     if any(m in NAIVE for m in modes):
         from eval.naive import NaivePipeline
-        from kb.library import corpus_files
+        from ingest.pipeline import corpus_files
         naive = NaivePipeline(settings, corpus_files(settings.corpus_dir))
         naive.dense.query_cache = LRU(0)  # measure the embedding, as for Searcher(cache=False)
 
@@ -122,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     import resource
 
     from eval.questions import read_questions
-    from kb.index import current_index_dir
-    from kb.settings import Settings
+    from kb.search.index import current_index_dir
+    from kb.core.settings import Settings
 
     out: dict = {"load_before": os.getloadavg(), "omp_threads": os.environ.get("OMP_NUM_THREADS", "(default)"),
                  "cpus": os.cpu_count()}

@@ -16,8 +16,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 @pytest.fixture(scope="session")
 def corpus_parsed():
     """The text export parsed once per session (no store, no index)."""
-    from ingest.reader import read_document
-    from kb.library import load_manifest
+    from ingest.read import read_document
+    from ingest.pipeline import load_manifest
     meta = load_manifest(CORPUS).get(CORPUS_TEXT.name)
     return read_document(CORPUS_TEXT, meta)
 
@@ -25,13 +25,13 @@ def corpus_parsed():
 @pytest.fixture(scope="session")
 def built_data_dir(tmp_path_factory):
     """A data dir with the corpus ingested and indexed (built once per session)."""
-    from kb.settings import Settings
-    from kb.library import ingest_corpus
+    from kb.core.settings import Settings
+    from ingest.pipeline import ingest_corpus
     d = tmp_path_factory.mktemp("data")
     settings = Settings(data_dir=d, corpus_dir=CORPUS)
     ingest_corpus(settings)
     try:
-        from kb.index import build_index
+        from kb.search.index import build_index
     except ImportError:  # before the search issue lands
         return d
     build_index(settings)
@@ -40,5 +40,5 @@ def built_data_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def built_settings(built_data_dir):
-    from kb.settings import Settings
+    from kb.core.settings import Settings
     return Settings(data_dir=built_data_dir, corpus_dir=CORPUS)

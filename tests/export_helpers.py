@@ -10,8 +10,8 @@ from tests.conftest import CORPUS
 
 @pytest.fixture(scope="session")
 def export_settings(tmp_path_factory):
-    from kb.library import ingest_corpus
-    from kb.settings import Settings
+    from ingest.pipeline import ingest_corpus
+    from kb.core.settings import Settings
     settings = Settings(data_dir=tmp_path_factory.mktemp("export-data"), corpus_dir=CORPUS)
     ingest_corpus(settings)
     return settings
@@ -19,7 +19,7 @@ def export_settings(tmp_path_factory):
 
 @pytest.fixture()
 def export_store(export_settings):
-    from kb.library import open_store
+    from kb.store import open_store
     store = open_store(export_settings)
     yield store
     store.close()

@@ -18,8 +18,8 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingest.blocks import html_to_text, line_kind
-from ingest.normalize import repair_spaces
+from ingest.model import html_to_text, line_kind
+from kb.core.normalize import repair_spaces
 
 REPORT_TITLE = "孤独・孤立対策に関する地域連携推進モデル調査研究業務（関東、中国・四国1、九州地域）報告書"
 

@@ -28,7 +28,7 @@ def client(built_settings):
 
 @pytest.fixture(scope="module")
 def store(built_settings):
-    from kb.library import open_store
+    from kb.store import open_store
     s = open_store(built_settings)
     yield s
     s.close()

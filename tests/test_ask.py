@@ -6,14 +6,14 @@ import re
 
 import pytest
 
-from kb.errors import BadQueryError
+from kb.core.errors import BadQueryError
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def ask(built_settings):
-    from kb.answer import ask as compose
+    from kb.answer.pipeline import ask as compose
 
     def run(question: str):
         return compose(built_settings, question, use_llm=False)
@@ -45,7 +45,7 @@ def test_setup_question_is_a_roadmap_of_four_phases_in_order(ask):
 
 
 def test_citation_labels_name_city_step_section_and_place(ask, built_settings):
-    from kb.library import open_store
+    from kb.store import open_store
     a = ask("PFの立ち上げ方は？")
     store = open_store(built_settings)
     d = a.to_dict()
@@ -132,7 +132,7 @@ def test_bad_questions_are_refused_clearly(ask, bad):
 
 def test_ask_cli_json_contract(built_data_dir):
     from click.testing import CliRunner
-    from kb.cli import cli
+    from api.cli.main import cli
     res = CliRunner().invoke(cli, ["ask", "地域協議会はどのように設置すればよいですか？", "--json", "--data-dir",
                                    str(built_data_dir)])
     assert res.exit_code == 0, res.output
@@ -143,7 +143,7 @@ def test_ask_cli_json_contract(built_data_dir):
 
 def test_ask_cli_markdown(built_data_dir):
     from click.testing import CliRunner
-    from kb.cli import cli
+    from api.cli.main import cli
     res = CliRunner().invoke(cli, ["ask", "PFの立ち上げ方は？", "--data-dir", str(built_data_dir)])
     assert res.exit_code == 0
     assert "## (ア) 初期段階" in res.output and "出典:" in res.output

@@ -20,7 +20,7 @@ from tests.pdf_render import Layout, RPara, render_blocks, render_corpus, varian
 def pfkb(*args: str) -> subprocess.CompletedProcess:
     """The CLI as a user runs it (a separate process: tracebacks would show)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-c", "from kb.cli import main; main()", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-c", "from api.cli.main import main; main()", *args], capture_output=True, text=True,
                           cwd=ROOT, env=env, timeout=300)
 
 
@@ -145,7 +145,7 @@ def test_one_bad_file_stops_the_good_ones_too(kb_dir, report_pdf, tmp_path):
 def test_owner_password_only_pdf_is_read(report_pdf, tmp_path):
     """Encrypted with an empty user password (printing/copy restrictions only): readable."""
     import pikepdf
-    from ingest.pdf_reader import pdf_to_blocks
+    from ingest.readers.pdf import pdf_to_blocks
     path = tmp_path / "restricted.pdf"
     with pikepdf.open(report_pdf) as pdf:
         pdf.save(path, encryption=pikepdf.Encryption(user="", owner="owner", R=4))

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb.errors import BadQueryError, NotFoundError
+from kb.core.errors import BadQueryError, NotFoundError
 from kb.export import render_chart
 from kb.export.fonts import japanese_font_path, missing_glyphs
-from kb.records import STEP_CODES, step_label
+from kb.core.records import STEP_CODES, step_label
 from tests.export_helpers import export_settings, export_store  # noqa: F401  (fixtures)
 
 CITIES = ("福岡市", "熊本市", "市原市")
@@ -96,7 +96,7 @@ def test_bad_chart_requests_are_explained(export_store):
 
 
 def test_cli_chart_writes_the_picture(export_settings, tmp_path):
-    from kb.cli import cli
+    from api.cli.main import cli
     out = tmp_path / "timeline.svg"
     r = CliRunner().invoke(cli, ["chart", "timeline", "--format", "svg", "-o", str(out), "--city", "市原市",
                                  "--data-dir", str(export_settings.data_dir)], catch_exceptions=False)

@@ -8,8 +8,8 @@ import pytest
 from eval.harness import TARGETS, results_table, run_search_eval, target_failures, write_report
 from eval.metrics import any_gold, evidence_match, first_rank, gold_match, squash_nfkc, summarize
 from eval.questions import DEV_QUESTIONS, OWN_QUESTIONS, read_questions
-from kb.errors import SettingsError
-from kb.records import KINDS, STEP_CODES
+from kb.core.errors import SettingsError
+from kb.core.records import KINDS, STEP_CODES
 
 
 # ---------------------------------------------------------------- metrics
@@ -145,7 +145,7 @@ def test_report_has_the_side_by_side_table_and_a_chart(dev_results, tmp_path):
 @pytest.mark.slow
 def test_pfkb_eval_command_prints_the_table(built_data_dir, tmp_path):
     from click.testing import CliRunner
-    from kb.cli import cli
+    from api.cli.main import cli
     res = CliRunner().invoke(cli, ["eval", "--mode", "bm25", "--mode", "hybrid", "--no-misses",
                                    "--report", str(tmp_path / "r.md"), "--data-dir", str(built_data_dir)])
     assert res.exit_code == 0, res.output

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb.errors import BadQueryError, NotFoundError
+from kb.core.errors import BadQueryError, NotFoundError
 from kb.export import build_comparison, build_pack, render_comparison, render_pack
 from kb.export.errors import OutputPathError
 from kb.export.items import text_to_bullets, yen_to_label
 from kb.export.output import write_bytes_atomic
 from kb.export.trial_steps import overview_by_city, trial_steps
-from kb.records import STEP_NAMES, step_label
+from kb.core.records import STEP_NAMES, step_label
 from tests.export_helpers import export_settings, export_store  # noqa: F401  (fixtures)
 
 CITIES = ("福岡市", "熊本市", "市原市")
@@ -108,9 +108,9 @@ def test_a_question_about_approaching_groups_makes_a_pack_of_step_5(export_store
 
 def test_a_question_without_step_words_uses_the_steps_of_the_search_hits(export_store, export_settings,
                                                                           monkeypatch):
-    pytest.importorskip("kb.search")
-    import kb.search
-    from kb.records import SearchHit
+    pytest.importorskip("kb.search.searcher")
+    import kb.search.searcher
+    from kb.core.records import SearchHit
     lessons = {(r.city, r.step): r for r in export_store.records(kind="lesson")}
     ranked = [SearchHit(lessons[("熊本市", "7")], 0.05), SearchHit(lessons[("市原市", "7")], 0.04),
               SearchHit(lessons[("福岡市", "6")], 0.05), SearchHit(lessons[("市原市", "1")], 0.005)]
@@ -119,7 +119,7 @@ def test_a_question_without_step_words_uses_the_steps_of_the_search_hits(export_
         if "晩ご飯" in query:
             return []  # no word in common with the reports
         return ranked[:k]
-    monkeypatch.setattr(kb.search, "search", fake_search)
+    monkeypatch.setattr(kb.search.searcher, "search", fake_search)
     pack = build_pack(export_store, question="どのくらいの頻度で集まればよい？", settings=export_settings)
     # ⑦ weighs 0.09, ⑥ 0.05 (at least half of the best), ① 0.005 (left out)
     assert [s.step for s in pack.steps] == ["6", "7"] and "検索" in pack.note
@@ -262,7 +262,7 @@ def test_comparison_docx_and_pptx_have_a_column_per_city(export_store):
 
 
 def _cli(args, settings):
-    from kb.cli import cli
+    from api.cli.main import cli
     return CliRunner().invoke(cli, [*args, "--data-dir", str(settings.data_dir)], catch_exceptions=False)
 
 

@@ -11,8 +11,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from kb.records import step_label
-from kb.settings import Settings
+from kb.core.records import step_label
+from kb.core.settings import Settings
 from tests.export_helpers import export_settings  # noqa: F401  (fixture)
 
 

@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from kb.errors import LLMError, SettingsError
-from kb.llm import MARK, NO_ANSWER, OpenAICompatibleLLM, synthesize, synthesize_or_error
+from kb.core.errors import LLMError, SettingsError
+from kb.answer.llm import MARK, NO_ANSWER, OpenAICompatibleLLM, synthesize, synthesize_or_error
 
 KEY = "sk-test-do-not-leak-123"
 MODEL = "test-model"
@@ -118,7 +118,7 @@ def fake(server):
 
 @pytest.fixture
 def settings(fake, tmp_path):
-    from kb.settings import Settings
+    from kb.core.settings import Settings
     return Settings(data_dir=tmp_path, llm_base_url=fake.base_url, llm_model=MODEL, llm_api_key=KEY, llm_timeout=5)
 
 
@@ -216,7 +216,7 @@ def test_headings_need_no_citation_but_their_numbers_must_exist(settings, record
 
 
 def test_reply_styles_models_use_are_understood():
-    from kb.llm_verify import markers_in, split_sentences
+    from kb.answer.llm_verify import markers_in, split_sentences
     assert split_sentences("調査した[1]。次に声掛けした。［２，３］最後に報告した") == [
         "調査した[1]。", "次に声掛けした。[2,3]", "最後に報告した"]
     assert markers_in("PFを立ち上げた[1、3][3]。") == (1, 3)

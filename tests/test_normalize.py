@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ingest.normalize import CIRCLED, map_chars, normalize_text, squash
+from kb.core.normalize import CIRCLED, map_chars, normalize_text, squash
 
 # what report text is made of, including what PDF text layers get wrong
 _ALPHABET = (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.normalize import map_chars, squash
+from kb.core.normalize import map_chars, squash
 from tests.pdf_render import VARIANTS, Layout, RPara, RTable, render_blocks, render_corpus, variant
 
 LAYOUTS = [pytest.param(v.name, id=v.name) for v in VARIANTS]
@@ -39,8 +39,8 @@ def pdf_parsed(request, rendered):
     if name not in rendered:
         pytest.skip(f"layout {name}: {variant(name).unavailable()}")
     if name not in _PARSED:
-        from ingest.reader import read_document
-        from kb.library import load_manifest
+        from ingest.read import read_document
+        from ingest.pipeline import load_manifest
         from tests.conftest import CORPUS, CORPUS_TEXT
         meta = load_manifest(CORPUS).get(CORPUS_TEXT.name)
         _PARSED[name] = read_document(rendered[name][0], meta)
@@ -130,7 +130,7 @@ def test_browser_text_layer_is_repaired(rendered):
     with pdfplumber.open(rendered[name][0]) as pdf:
         raw = "".join(p.extract_text() for p in pdf.pages[10:14])
     assert re.search("[\u2f00-\u2fd5]", raw) and "⺠" in raw and "\u2027" in raw
-    from ingest.reader import read_document
+    from ingest.read import read_document
     parsed = _PARSED.get(name) or read_document(rendered[name][0])
     text = "".join(r.title + r.text for r in parsed.records)
     assert not re.search("[\u2e80-\u2fdf\u2027]", text)
@@ -158,8 +158,8 @@ SMALL = Layout("small", font_size=10.5, header="ある報告書の見出し 令�
 
 
 def _read(path):
-    from ingest.blocks import Paragraph, Table
-    from ingest.pdf_reader import pdf_to_blocks
+    from ingest.model import Paragraph, Table
+    from ingest.readers.pdf import pdf_to_blocks
     blocks, pages = pdf_to_blocks(path)
     paras = [b.text for b in blocks if isinstance(b, Paragraph)]
     tables = [b for b in blocks if isinstance(b, Table)]
@@ -219,7 +219,7 @@ def test_merged_cells_keep_column_positions(tmp_path):
 
 
 def test_cell_paragraph_gap_is_an_item_boundary(tmp_path):
-    from ingest.blocks import cell_to_items
+    from ingest.model import cell_to_items
     cell = "<p>■見出しの文</p><p>続く段落の文章です。</p><ul><li>箇条書きの一つ目</li><li>二つ目</li></ul>"
     path = tmp_path / "c.pdf"
     render_blocks([RTable((("①", cell),))], path, SMALL)
@@ -230,7 +230,7 @@ def test_cell_paragraph_gap_is_an_item_boundary(tmp_path):
 
 
 def test_generic_pdf_is_context(tmp_path):
-    from ingest.reader import read_document
+    from ingest.read import read_document
     path = tmp_path / "memo.pdf"
     body = [RPara("会議メモ", "h2", bold=True)] + [RPara("議題についての意見交換を行った。" * 4) for _ in range(6)]
     render_blocks(body, path, Layout("memo", header="", footer="{page}"))
@@ -245,7 +245,7 @@ def test_generic_pdf_is_context(tmp_path):
 
 
 def test_chars_to_lines_joins_japanese_and_spaces_latin():
-    from ingest.pdf_reader import Char, chars_to_lines
+    from ingest.readers.pdf import Char, chars_to_lines
     chars = [Char(ch, 10 + 10 * i, 20 + 10 * i, 100, 110, 10) for i, ch in enumerate("連携")]
     chars += [Char(ch, 60 + 5 * i, 65 + 5 * i, 100.5, 110.5, 10) for i, ch in enumerate("NPO")]
     chars += [Char("法", 90, 100, 100, 110, 10), Char("人", 10, 20, 115, 125, 10)]
@@ -254,7 +254,7 @@ def test_chars_to_lines_joins_japanese_and_spaces_latin():
 
 
 def test_lines_to_paragraphs_wraps_and_breaks():
-    from ingest.pdf_reader import Line, lines_to_paragraphs
+    from ingest.readers.pdf import Line, lines_to_paragraphs
 
     def line(text, top, x1=500.0, x0=50.0):
         return Line(text, x0, x1, top, top + 10, 10, 10)
@@ -265,7 +265,7 @@ def test_lines_to_paragraphs_wraps_and_breaks():
 
 
 def test_row_to_cells_puts_merged_cells_at_their_position():
-    from ingest.pdf_reader import row_to_cells
+    from ingest.readers.pdf import row_to_cells
     columns = (10.0, 50.0, 90.0, 200.0, 300.0)
     assert row_to_cells(((10.0, ""), (90.0, "成果検証結果"), (200.0, "✓35%")), columns) == ("", "", "成果検証結果", "✓35%")
     assert row_to_cells(((10.0, "見出し"),), columns) == ("見出し",)
@@ -280,7 +280,7 @@ def test_layout_is_checked():
 
 
 def test_wrong_code_point_map_is_repaired_by_normalisation():
-    from ingest.normalize import normalize_text
+    from kb.core.normalize import normalize_text
     from tests.pdf_render import wrong_code_point_map
     m = wrong_code_point_map()
     assert m["立"] == "⽴" and m["民"] == "⺠" and m["・"] == "\u2027"

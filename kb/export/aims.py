@@ -6,7 +6,7 @@ aim above the cities' practices so a trainer can open each step with it.
 """
 from __future__ import annotations
 
-from kb.records import STEP_CODES
+from kb.core.records import STEP_CODES
 
 AIM_SOURCE = "第1章 1-4 3) の段階別の整理より"
 

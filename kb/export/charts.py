@@ -19,13 +19,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
-from kb.errors import BadQueryError, NotFoundError  # noqa: E402
+from kb.core.errors import BadQueryError, NotFoundError  # noqa: E402
 from kb.export.fonts import chart_font_family  # noqa: E402
 from kb.export.items import yen_to_label  # noqa: E402
 from kb.export.pack import check_city, lesson_cities  # noqa: E402
 from kb.export.timing import fiscal_label, timing_to_point  # noqa: E402
 from kb.export.trial_steps import ACTIVITY_LABELS, CATEGORIES, overview_by_city, trial_category  # noqa: E402
-from kb.records import PHASE_LABELS, STEP_CODES, STEP_PHASE, Record, step_label  # noqa: E402
+from kb.core.records import PHASE_LABELS, STEP_CODES, STEP_PHASE, Record, step_label  # noqa: E402
 from kb.store import Store  # noqa: E402
 
 CHARTS = ("matrix", "timeline", "spending")

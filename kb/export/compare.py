@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from kb.errors import BadQueryError
+from kb.core.errors import BadQueryError
 from kb.export.items import CityFacts, Practice, lesson_to_practice, profile_to_facts
 from kb.export.pack import check_city
-from kb.query_filters import normalize_step
-from kb.records import PHASE_LABELS, STEP_CODES, STEP_PHASE, step_label
+from kb.search.filters import normalize_step
+from kb.core.records import PHASE_LABELS, STEP_CODES, STEP_PHASE, step_label
 from kb.store import Store
 
 MIN_CITIES, MAX_CITIES = 2, 3

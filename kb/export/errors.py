@@ -1,3 +1,3 @@
 """The export package's exceptions live with the others in kb/errors.py; kept
 importable from here."""
-from kb.errors import FontMissingError, OutputPathError  # noqa: F401
+from kb.core.errors import FontMissingError, OutputPathError  # noqa: F401

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from kb.export.timing import timing_to_point
-from kb.records import Fact, Record
+from kb.core.records import Fact, Record
 
 # A bullet starts the text or follows a sentence end / line break; 「孤独・孤立」 is not a bullet.
 _BULLET_SPLIT = re.compile(r"(?:^|(?<=[。\n）)」]))\s*[・･]\s*")

@@ -10,15 +10,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kb.errors import NotFoundError
+from kb.core.errors import NotFoundError
 from kb.export.aims import AIM_SOURCE, step_aim
 from kb.export.items import (CityFacts, Practice, TrialItem, Voice, lesson_to_practice, profile_to_facts,
                              trial_to_item, voices_of)
 from kb.export.prompts import Prompt, build_prompts
 from kb.export.trial_steps import overview_by_city, trial_steps
-from kb.query_filters import check_filters
-from kb.records import PHASE_LABELS, STEP_CODES, STEP_PHASE, Record, step_label
-from kb.settings import Settings
+from kb.search.filters import check_filters
+from kb.core.records import PHASE_LABELS, STEP_CODES, STEP_PHASE, Record, step_label
+from kb.core.settings import Settings
 from kb.store import Store
 
 MAX_TENDENCIES = 4

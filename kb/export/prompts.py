@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from kb.export.items import Practice, shorten
-from kb.records import Record, step_label
+from kb.core.records import Record, step_label
 
 MAX_PROMPTS = 4
 HEADLINE_CHARS = 48

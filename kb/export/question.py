@@ -1,10 +1,10 @@
 """Which steps (and cities) a trainer's question is about, for `--question`.
 
 In order:
-  1. the words of the question (kb.query.analyze: 「声掛け」 → ⑤, 「準備段階」 →
+  1. the words of the question (kb.search.query.analyze: 「声掛け」 → ⑤, 「準備段階」 →
      ③④-1④-2⑤, city names); 「立ち上げ方」-style questions mean the whole road
      from ① to ⑦;
-  2. if the question names no step, the search index (kb.search): the steps of
+  2. if the question names no step, the search index (kb.search.searcher): the steps of
      the top hits, weighted by score, keeping those with at least half the best
      weight (at most three) — provided BM25 finds a word of the question in the
      reports at all;
@@ -17,9 +17,9 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
-from kb.errors import BadQueryError, PfkbError
-from kb.records import PHASE_LABELS, STEP_CODES, STEP_NAMES, STEP_PHASE
-from kb.settings import Settings
+from kb.core.errors import BadQueryError, PfkbError
+from kb.core.records import PHASE_LABELS, STEP_CODES, STEP_NAMES, STEP_PHASE
+from kb.core.settings import Settings
 
 SETUP_PHASES = ("initial", "preparation", "launch")
 MAX_QUESTION_CHARS = 500
@@ -42,7 +42,7 @@ def _ordered(steps: set[str] | list[str]) -> tuple[str, ...]:
 
 
 def _plain_words(question: str, known_cities: set[str]) -> tuple[list[str], list[str], list[str]]:
-    """Fallback without kb.query: canonical step names, phase labels and city names."""
+    """Fallback without kb.search.query: canonical step names, phase labels and city names."""
     q = unicodedata.normalize("NFKC", question)
     steps = [s for s, name in STEP_NAMES.items() if unicodedata.normalize("NFKC", name).split("(")[0] in q]
     phases = [p for p, label in PHASE_LABELS.items() if label.split(")")[-1].strip() in q]
@@ -52,7 +52,7 @@ def _plain_words(question: str, known_cities: set[str]) -> tuple[list[str], list
 
 def _named(question: str, known_cities: set[str]) -> tuple[list[str], list[str], list[str], bool]:
     try:
-        from kb.query import analyze
+        from kb.search.query import analyze
     except ImportError:
         steps, phases, cities = _plain_words(question, known_cities)
         return steps, phases, cities, False
@@ -63,7 +63,7 @@ def _named(question: str, known_cities: set[str]) -> tuple[list[str], list[str],
 def _searched_steps(settings: Settings, question: str, cities: list[str]) -> tuple[str, ...] | None:
     """Steps of the top search hits, or None when there is no search index."""
     try:
-        from kb.search import search
+        from kb.search.searcher import search
     except ImportError:
         return None
     try:
@@ -101,7 +101,7 @@ def question_to_scope(settings: Settings, question: str, known_cities: set[str])
                              "立ち上げ全体を問う質問として ①〜⑦ を選んだ")
     searched = _searched_steps(settings, question, cities)
     if searched:
-        return QuestionScope(question, searched, tuple(cities), "検索（kb.search）の上位結果の段階から選んだ")
+        return QuestionScope(question, searched, tuple(cities), "検索（kb.search.searcher）の上位結果の段階から選んだ")
     raise BadQueryError(
         f"質問「{question[:40]}」から段階を特定できませんでした。--step や --phase で指定するか、"
         f"「声掛け」「広報」「地域協議会」など段階の語を含めてください "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from kb.errors import BadQueryError
+from kb.core.errors import BadQueryError
 from kb.export.compare import Comparison, comparison_to_markdown, comparison_to_text
 from kb.export.pack import Pack
 

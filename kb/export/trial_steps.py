@@ -30,7 +30,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
-from kb.records import STEP_CODES, STEP_MARKS, Record
+from kb.core.records import STEP_CODES, STEP_MARKS, Record
 
 CATEGORIES = ("R", "P", "D:支援提供", "D:広報・周知")
 CATEGORY_LABELS = {"R": "R:Research（地域ニーズ・シーズ把握）",

@@ -1,0 +1,88 @@
+"""`pfkb serve`: build the knowledge base if it is missing, then serve the API
+and the web page with uvicorn."""
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+import time
+from pathlib import Path
+
+import click
+
+from api.cli.common import Progress, settings_from, data_dir_option, handle_errors
+from kb.core.settings import Settings
+
+log = logging.getLogger("pfkb.serve")
+
+
+def index_missing(settings: Settings) -> bool:
+    """No usable index: none yet, or one built with other settings (e.g. after an upgrade
+    changed the index format). Checked with kb.search.manifest, which does not import
+    llama-index (2+ s) and so does not hold up the start."""
+    from kb.search.manifest import index_usable
+    return not index_usable(settings)
+
+
+def ensure_built(settings: Settings) -> None:
+    """Ingest corpus/ and build the index when the data dir lacks either."""
+    if not settings.db_path.exists():
+        from ingest.pipeline import ingest_corpus
+        click.echo(f"知識ベースがないため作成します: {settings.data_dir}", err=True)
+        bar = Progress("取り込み")
+        try:
+            ingest_corpus(settings, progress=bar)
+        finally:
+            bar.close()
+    if index_missing(settings):
+        from kb.search.index import build_index
+        click.echo("検索索引がない（または設定と合わない）ため作成します", err=True)
+        bar = Progress("索引")
+        try:
+            build_index(settings, progress=bar)
+        finally:
+            bar.close()
+
+
+def warm_up(app, server) -> None:
+    """Once the server answers, load the index, tokenizer and embedder in the
+    background so that the first question is not the slow one; then freeze the
+    loaded objects out of the garbage collector's full passes (a full pass over
+    the ~220,000 long-lived objects of the index and libraries takes ~160 ms,
+    a stall for every request in flight)."""
+    def run() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        try:
+            from kb.search.searcher import search
+            search(app.state.settings, "連携PFの立ち上げ", k=1)
+        except Exception as e:  # a failed warm-up is only a slower first request
+            log.warning("warm-up search failed: %s", e)
+        gc.collect()
+        gc.freeze()
+    threading.Thread(target=run, name="pfkb-warm-up", daemon=True).start()
+
+
+@click.command()
+@click.option("--host", default=None, help="待ち受けるアドレス (default: $PFKB_HOST or 127.0.0.1)")
+@click.option("--port", type=int, default=None, help="ポート (default: $PFKB_PORT or 8000)")
+@data_dir_option
+@click.option("--no-build", is_flag=True, help="知識ベースがなくても作らない（/api は 503 を返す）")
+@click.pass_context
+@handle_errors
+def serve(ctx: click.Context, host: str | None, port: int | None, data_dir: Path | None, no_build: bool) -> None:
+    """API と画面を http://HOST:PORT/ で提供する（知識ベースがなければ先に作る）。"""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = settings_from(ctx, host=host, port=port, data_dir=data_dir)
+    if not no_build:
+        ensure_built(settings)
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
+                                           access_log=False))
+    if not no_build:
+        warm_up(app, server)
+    click.echo(f"pfkb: http://{settings.host}:{settings.port}/ （API の説明: /docs）", err=True)
+    server.run()

@@ -1,0 +1,115 @@
+"""File → ParsedDocument: detect the format, read, parse. Pure with respect to
+the knowledge base: nothing is written here, so a bad file cannot leave a
+half-written store behind."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from ingest.report.parse import blocks_to_parsed
+from ingest.readers.text import text_to_blocks
+from kb.core.errors import FileMissingError, NotAPDFError, TooMuchLossError
+from kb.core.records import Document, ParsedDocument
+
+TEXT_SUFFIXES = {".txt", ".tsv", ".md"}
+MAX_UNPARSED_SHARE = 0.2  # more unparsed fragments than this share of records is an error
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    id: str | None = None
+    title: str | None = None
+    publisher: str = ""
+    date: str = ""
+    region: str = ""
+
+    @classmethod
+    def from_mapping(cls, m: Mapping[str, Any]) -> "DocumentMeta":
+        return cls(id=m.get("id"), title=m.get("title"), publisher=m.get("publisher", ""),
+                   date=str(m.get("date", "")), region=m.get("region", ""))
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def default_document_id(path: Path) -> str:
+    stem = re.sub(r"[^0-9A-Za-z_\-\u3040-\u30ff\u4e00-\u9fff]+", "-", path.stem).strip("-")
+    return stem or "document"
+
+
+def sniff_format(path: Path) -> str:
+    """'pdf' or 'text', judged by content, not by the file name."""
+    if not path.exists():
+        raise FileMissingError(path, "ファイルがありません (file not found)", "パスを確認してください")
+    if path.is_dir():
+        raise NotAPDFError(path, "ディレクトリです (a directory, not a file)", "PDF かテキストファイルを指定してください")
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head.lstrip()[:5] == b"%PDF-":
+        return "pdf"
+    if path.suffix.lower() == ".pdf":
+        raise NotAPDFError(path, "拡張子は .pdf ですが PDF ではありません (not a PDF: no %PDF header)",
+                           "元の PDF を用意してください")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start < len(head) - 4:  # not merely a character cut at the 4 KB boundary
+            raise NotAPDFError(path, "PDF でも UTF-8 のテキストでもありません (neither a PDF nor UTF-8 text)",
+                               "報告書の PDF かテキスト出力を指定してください") from None
+    if b"\x00" in head:
+        raise NotAPDFError(path, "バイナリファイルです (binary file, neither PDF nor text)",
+                           "報告書の PDF かテキスト出力を指定してください")
+    return "text"
+
+
+def read_document(path: Path | str, meta: DocumentMeta | None = None) -> ParsedDocument:
+    """Read and parse one file; raises an ``InputFileError`` subclass on bad input."""
+    path = Path(path)
+    fmt = sniff_format(path)
+    meta = meta or DocumentMeta()
+    pages = None
+    if fmt == "pdf":
+        from ingest.readers.pdf import pdf_to_blocks
+        blocks, pages = pdf_to_blocks(path)
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise NotAPDFError(path, f"UTF-8 として読めません（{e.start} バイト目）(not valid UTF-8)",
+                               "UTF-8 で保存し直してください") from None
+        blocks = text_to_blocks(text)
+    if not blocks:
+        raise NotAPDFError(path, "本文がありません (no text found)", "中身のあるファイルを指定してください")
+    title = meta.title or _guess_title(blocks) or path.stem
+    doc = Document(id=meta.id or default_document_id(path), title=title, file=path.name,
+                   sha256=sha256_file(path), format=fmt, publisher=meta.publisher, date=meta.date,
+                   region=meta.region, pages=pages)
+    parsed = blocks_to_parsed(blocks, doc)
+    unparsed = [n for n in parsed.notes if n.severity == "unparsed"]
+    if parsed.records and len(unparsed) > MAX_UNPARSED_SHARE * len(parsed.records) + 5:
+        raise TooMuchLossError(path, f"{len(unparsed)} 個の断片を解析できませんでした (too many unparsed fragments)",
+                               "`pfkb stats` で内容を確認し、報告書の形式か確認してください")
+    return parsed
+
+
+def _guess_title(blocks) -> str | None:
+    """The cover title: the first paragraphs up to the one naming the 報告書 (a PDF cover
+    often breaks the title over several lines)."""
+    from ingest.model import Paragraph
+    head = [b.text for b in blocks[:10] if isinstance(b, Paragraph)]
+    for i, t in enumerate(head):
+        if "報告書" in t:
+            title = "".join(head[max(0, i - 3):i + 1]) if len(t) < 8 else t
+            return title[:120]
+    for b in blocks[:5]:
+        if isinstance(b, Paragraph) and len(b.text) >= 4:
+            return b.text[:80]
+    return None

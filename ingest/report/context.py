@@ -1,0 +1,129 @@
+"""Shared helpers of the domain parsers: the parse context (document, section,
+records and notes being collected), units, similarity and context chunks."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Union
+
+from ingest.model import Block, Loc, Paragraph, Row, Table
+from kb.core.normalize import squash
+from kb.core.records import Fact, ParseNote, Record, Source, phase_of_step, stable_id
+
+Unit = Union[Paragraph, Row]
+
+
+def blocks_to_units(blocks: Iterable[Block]) -> list[Unit]:
+    out: list[Unit] = []
+    for b in blocks:
+        if isinstance(b, Table):
+            out.extend(b.rows)
+        else:
+            out.append(b)
+    return out
+
+
+def unit_text(u: Unit) -> str:
+    if isinstance(u, Paragraph):
+        return u.text
+    return " | ".join(c for c in u.cells if c.strip())
+
+
+def unit_marker_text(u: Unit) -> str | None:
+    """The text that can act as a heading: a paragraph, or a row with one filled cell."""
+    if isinstance(u, Paragraph):
+        return u.text
+    filled = u.filled
+    if len(filled) == 1:
+        return filled[0]
+    return None
+
+
+def span(units: list[Unit]) -> Loc:
+    locs = [u.loc for u in units]
+    pages = [l.page for l in locs if l.page is not None]
+    lines = [l.line for l in locs if l.line is not None]
+    ends = [l.end_line or l.line for l in locs if l.line is not None]
+    return Loc(page=min(pages) if pages else None, line=min(lines) if lines else None,
+               end_line=max(ends) if ends else None)
+
+
+def bigrams(s: str) -> set[str]:
+    s = squash(s)
+    s = re.sub(r"[■_「」『』()（）、。・:\-~]", "", s)
+    return {s[i:i + 2] for i in range(len(s) - 1)} or ({s} if s else set())
+
+
+def similarity(a: str, b: str) -> float:
+    """Dice coefficient of character bigrams (robust to small wording changes)."""
+    x, y = bigrams(a), bigrams(b)
+    if not x or not y:
+        return 0.0
+    return 2 * len(x & y) / (len(x) + len(y))
+
+
+@dataclass
+class ParseContext:
+    document: str
+    records: list[Record] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    notes: list[ParseNote] = field(default_factory=list)
+
+    def source(self, section: str, loc: Loc) -> Source:
+        lines = (loc.line, loc.end_line or loc.line) if loc.line is not None else None
+        return Source(self.document, section, page=loc.page, lines=lines)
+
+    def add(self, kind: str, *, city: str | None, section: str, loc: Loc, title: str, text: str,
+            step: str | None = None, phase: str | None = None, scope: str | None = None,
+            key: Any = None, **fields: Any) -> Record:
+        phase = phase or phase_of_step(step)
+        rid = stable_id(self.document, kind, city, step, scope, title, key if key is not None else text)
+        # ids must be unique within a document even when two records read the same
+        while any(r.id == rid for r in self.records):
+            rid = stable_id(rid, "dup")
+        rec = Record(id=rid, kind=kind, city=city, phase=phase, step=step, scope=scope,
+                     title=title.strip(), text=text.strip(), source=self.source(section, loc),
+                     fields=fields)
+        self.records.append(rec)
+        return rec
+
+    def note(self, severity: str, section: str, message: str, fragment: str = "", loc: Loc | None = None) -> None:
+        loc = loc or Loc()
+        self.notes.append(ParseNote(self.document, severity, section, message, fragment[:200],
+                                    page=loc.page, line=loc.line))
+
+    def fact(self, city: str, name: str, value: int | None, raw: str, record: Record, where: str) -> None:
+        self.facts.append(Fact(city, name, value, raw, record.id, where))
+
+
+_HEADING = re.compile(r"^(?:\d+[.)]|\d+-\d+\.|[(（][^)）]{1,12}[)）]|■|【|図表|第\d章|[①-⑳])")
+CONTEXT_CHUNK = 700
+
+
+def add_context(ctx: ParseContext, units: list[Unit], *, city: str | None, section: str,
+                title: str = "") -> None:
+    """Leftover narrative as ``context`` records, chunked at headings and ~700 characters."""
+    chunk: list[Unit] = []
+    chunk_title = title
+    size = 0
+
+    def flush() -> None:
+        nonlocal chunk, size
+        text = "\n".join(unit_text(u) for u in chunk).strip()
+        if text and len(squash(text)) >= 8:
+            ctx.add("context", city=city, section=section, loc=span(chunk),
+                    title=chunk_title or text.split("\n")[0][:40], text=text)
+        chunk, size = [], 0
+
+    for u in units:
+        t = unit_text(u)
+        if not t.strip():
+            continue
+        is_heading = isinstance(u, Paragraph) and len(t) <= 40 and bool(_HEADING.match(t))
+        if (is_heading and chunk) or size + len(t) > CONTEXT_CHUNK and chunk:
+            flush()
+        if is_heading and not chunk:
+            chunk_title = t
+        chunk.append(u)
+        size += len(t)
+    flush()

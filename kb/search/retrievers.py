@@ -1,0 +1,55 @@
+"""The two llama-index retrievers over our records: Sudachi BM25 (bm25s) and FAISS.
+FAISS row numbers and bm25s positions are mapped to our nodes here and nowhere else."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from llama_index.core.retrievers import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+from kb.core.cache import LRU
+from kb.search.tokenize import Tokenizer
+
+
+class SudachiBM25Retriever(BaseRetriever):
+    """llama-index's BM25Retriever tokenises with a regex that makes a whole
+    Japanese phrase one token; this one scores bm25s on Sudachi tokens."""
+
+    def __init__(self, bm25: Any, nodes: list[TextNode], tokenizer: Tokenizer, top_k: int):
+        super().__init__()
+        self.bm25, self.nodes, self.tokenizer, self.top_k = bm25, nodes, tokenizer, top_k
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        tokens = self.tokenizer(query_bundle.query_str)
+        if not tokens:
+            return []
+        k = min(self.top_k, len(self.nodes))
+        idx, scores = self.bm25.retrieve([tokens], k=k, show_progress=False, n_threads=0)
+        return [NodeWithScore(node=self.nodes[int(i)], score=float(s))
+                for i, s in zip(idx[0], scores[0]) if s > 0]  # a zero score is no match
+
+
+class FaissRetriever(BaseRetriever):
+    """Dense retriever over a FAISS inner-product index of L2-normalised vectors.
+    FAISS row numbers are mapped to our nodes here and nowhere else."""
+
+    def __init__(self, index: Any, nodes: list[TextNode], embed_model: Any, top_k: int,
+                 query_cache: LRU):
+        super().__init__()
+        self.index, self.nodes, self.embed_model, self.top_k = index, nodes, embed_model, top_k
+        self.query_cache = query_cache
+
+    def embed(self, query: str) -> np.ndarray:
+        vec = self.query_cache.get(query)
+        if vec is None:
+            vec = np.asarray(self.embed_model.get_query_embedding(query), dtype=np.float32)
+            self.query_cache.put(query, vec)
+        return vec
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        text = query_bundle.custom_embedding_strs[0] if query_bundle.custom_embedding_strs else query_bundle.query_str
+        vec = self.embed(text).reshape(1, -1)
+        k = min(self.top_k, len(self.nodes))
+        scores, rows = self.index.search(vec, k)
+        return [NodeWithScore(node=self.nodes[int(r)], score=float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
