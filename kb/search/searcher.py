@@ -7,7 +7,6 @@ Thread-safe: retrievers hold no per-query state; the Sudachi tokenizer is per
 thread and the embedder serialises its own calls."""
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 from typing import Any, Mapping
@@ -16,13 +15,14 @@ from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.schema import QueryBundle
 
 from kb.core.errors import BadQueryError
+from kb.search.corpus import Corpus
 from kb.search.index import read_manifest, require_index
 from kb.core.cache import LRU
 from kb.search.nodes import record_search_text, record_to_node
 from kb.search.retrievers import FaissRetriever, SudachiBM25Retriever
 from kb.search.query import QueryAnalysis, analyze
 from kb.search.filters import check_filters
-from kb.core.records import PHASE_LABELS, Fact, Record, STEP_NAMES, SearchHit
+from kb.core.records import PHASE_LABELS, Record, STEP_NAMES, SearchHit
 from kb.core.settings import Settings
 from kb.search.tokenize import Tokenizer
 
@@ -95,14 +95,10 @@ class Searcher:
         self.settings = settings
         self.index_dir = index_dir or require_index(settings)
         self.manifest = read_manifest(self.index_dir)
-        with open(self.index_dir / "records.jsonl", encoding="utf-8") as f:
-            self.records = [Record.from_dict(json.loads(line)) for line in f if line.strip()]
-        self.by_id = {r.id: r for r in self.records}
-        facts_path = self.index_dir / "facts.jsonl"
-        self.facts = [Fact(**json.loads(line)) for line in open(facts_path, encoding="utf-8") if line.strip()] \
-            if facts_path.exists() else []
+        self.corpus = Corpus.load(self.index_dir)
+        self.records, self.by_id, self.facts = list(self.corpus.records), self.corpus.by_id, list(self.corpus.facts)
         self.nodes = [record_to_node(r) for r in self.records]
-        self.cities = frozenset(r.city for r in self.records if r.city)
+        self.cities = self.corpus.cities
         self.tokenizer = Tokenizer(settings.sudachi_mode)
         from llama_index.core.llms import MockLLM
         bm25 = bm25s.BM25.load(str(self.index_dir / "bm25"))
@@ -155,7 +151,9 @@ class Searcher:
         return [SearchHit(self.by_id[n.node.node_id], float(n.score or 0.0)) for n in nodes]
 
     def search(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None,
-               mode: str = "hybrid", rerank_by_query: bool = True) -> list[SearchHit]:
+               mode: str = "hybrid", rerank_by_query: bool = True,
+               analysis: QueryAnalysis | None = None) -> list[SearchHit]:
+        """``analysis``: the question already analysed by the caller (the assistant analyses once)."""
         query = validate_query(query)
         if mode not in MODES:
             raise BadQueryError(f"mode={mode!r} は不正です ({', '.join(MODES)}) (unknown mode)")
@@ -166,7 +164,7 @@ class Searcher:
         cached = self.result_cache.get(key)
         if cached is not None:
             return cached
-        a = analyze(query, self.cities)  # once: it both extends BM25's words and re-ranks
+        a = analysis or analyze(query, self.cities)  # once: it both extends BM25's words and re-ranks
         hits = [h for h in self._fused(query, a, mode, deep=bool(f) or k > SHALLOW) if record_matches(h.record, f)]
         if rerank_by_query:
             hits = rerank(hits, a)

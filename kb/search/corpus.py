@@ -1,0 +1,38 @@
+"""The loaded corpus of one index version: records, facts and the municipalities they name.
+Kept apart from the retrievers, so that answering, browsing and tests can hold the corpus
+without loading FAISS or the embedder."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from kb.core.records import Fact, Record
+
+
+@dataclass(frozen=True)
+class Corpus:
+    records: tuple[Record, ...]
+    facts: tuple[Fact, ...] = ()
+    by_id: dict[str, Record] = field(default_factory=dict, compare=False)
+    cities: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, records: Iterable[Record], facts: Iterable[Fact] = ()) -> "Corpus":
+        recs = tuple(records)
+        return cls(records=recs, facts=tuple(facts), by_id={r.id: r for r in recs},
+                   cities=frozenset(r.city for r in recs if r.city))
+
+    @classmethod
+    def load(cls, index_dir: Path) -> "Corpus":
+        """The records.jsonl and facts.jsonl an index version was built from."""
+        with open(index_dir / "records.jsonl", encoding="utf-8") as f:
+            records = [Record.from_dict(json.loads(line)) for line in f if line.strip()]
+        facts_path = index_dir / "facts.jsonl"
+        facts = [Fact(**json.loads(line)) for line in open(facts_path, encoding="utf-8") if line.strip()] \
+            if facts_path.exists() else []
+        return cls.of(records, facts)
+
+    def profile(self, city: str) -> Record | None:
+        return next((r for r in self.records if r.kind == "profile" and r.city == city), None)
