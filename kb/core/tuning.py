@@ -1,0 +1,37 @@
+"""Tuning numbers of search and answering, as checked settings (defaults tabled in the README).
+They are written into the index manifest, so that an index says what it was tuned with."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SearchTuning:
+    shallow_depth: int = 100  # retrieval depth of each retriever for unfiltered queries
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.5
+    city_boost: float = 0.4  # re-rank: a record of a city the question names gains this share
+    other_city: float = 0.45  # … a record of another city keeps this share of its score
+    step_boost: float = 0.25
+    phase_boost: float = 0.125
+    kind_boost: float = 0.25
+    scope_boost: float = 0.125
+    kind_prior: dict[str, float] = field(default_factory=lambda: {"context": 0.75, "overview": 0.85, "profile": 0.75})
+    case_summary_prior: float = 0.5  # 「…した自治体は？」: the cross-city summary names no city
+    schedule_only_prior: float = 0.8
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AnswerTuning:
+    search_depth: int = 100  # records ranked for one question
+    evidence_depth: int = 30  # of which the answer composes from the top
+    coverage_depth: int = 10  # records judged for the question's key-term coverage
+    min_coverage: float = 0.5  # below (or at) this share of key terms: no evidence
+    min_anchored_coverage: float = 0.34  # … for questions about the PF / 孤独・孤立 world
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

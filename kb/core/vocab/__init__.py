@@ -1,0 +1,30 @@
+"""The vocabulary of the domain as data: synonyms, stop words, step and phase words, question cues,
+labels shown to users. Logic modules read these tables; none holds a word list of its own.
+
+Tables live beside this file as small data files (JSON or one entry a line) or as plain data modules,
+one per concern, each loaded once."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+
+@lru_cache(maxsize=None)
+def load_json(name: str) -> Any:
+    """A JSON table beside this module, e.g. ``load_json("synonyms")`` reads synonyms.json."""
+    return json.loads((HERE / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def load_lines(name: str) -> tuple[str, ...]:
+    """A list table (one entry a line, ``#`` comments) beside this module, e.g. stopwords.txt."""
+    out = []
+    for line in (HERE / f"{name}.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.append(line)
+    return tuple(out)
