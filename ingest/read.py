@@ -70,7 +70,7 @@ def sniff_format(path: Path) -> str:
     return "text"
 
 
-def read_document(path: Path | str, meta: DocumentMeta | None = None) -> ParsedDocument:
+def read_document(path: Path | str, meta: DocumentMeta | None = None, step_scorer=None) -> ParsedDocument:
     """Read and parse one file; raises an ``InputFileError`` subclass on bad input."""
     path = Path(path)
     fmt = sniff_format(path)
@@ -92,7 +92,7 @@ def read_document(path: Path | str, meta: DocumentMeta | None = None) -> ParsedD
     doc = Document(id=meta.id or default_document_id(path), title=title, file=path.name,
                    sha256=sha256_file(path), format=fmt, publisher=meta.publisher, date=meta.date,
                    region=meta.region, pages=pages)
-    parsed = blocks_to_parsed(blocks, doc)
+    parsed = blocks_to_parsed(blocks, doc, step_scorer)
     unparsed = [n for n in parsed.notes if n.severity == "unparsed"]
     if parsed.records and len(unparsed) > MAX_UNPARSED_SHARE * len(parsed.records) + 5:
         raise TooMuchLossError(path, f"{len(unparsed)} 個の断片を解析できませんでした (too many unparsed fragments)",

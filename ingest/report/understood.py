@@ -1,0 +1,45 @@
+"""What was understood of one document: which recognisers fired, records per kind, the share of
+the text in structured records vs ``context``, steps labelled vs inferred, pages not placed."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Iterable
+
+from ingest.model import block_loc, block_text
+from ingest.recognise.tree import Section
+from kb.core.normalize import squash
+from kb.core.records import Record
+
+
+def understanding_of(records: Iterable[Record], tree: Section, fired: dict[str, int], classifier: bool) -> dict[str, Any]:
+    records = list(records)
+    kinds = Counter(r.kind for r in records)
+    size = Counter()
+    for r in records:
+        size["context" if r.kind == "context" else "structured"] += len(squash(r.title)) * 0 + len(squash(r.text))
+    total = sum(size.values()) or 1
+    lessons = [r for r in records if r.kind in ("lesson", "summary")]
+    steps = Counter(r.fields.get("step_source") or ("label" if r.step else "none") for r in lessons)
+    pages_all = set()
+    for s in tree.walk():
+        for b in ([s.heading] if s.heading is not None else []) + s.blocks:
+            if block_loc(b).page is not None and squash(block_text(b)):
+                pages_all.add(block_loc(b).page)
+    placed = {r.source.page for r in records if r.source.page is not None}
+    structured = sorted(k for k in kinds if k != "context")
+    why = ""
+    if not structured:
+        heads = sum(1 for s in tree.walk() if s.heading is not None)
+        why = (f"自治体名の見出し・段階の見出し・番号付きの項目が見つかりません（見出し {heads} 件）; "
+               f"context {kinds.get('context', 0)} 件")
+    return {
+        "recognisers": dict(sorted(fired.items())),
+        "records_by_kind": dict(sorted(kinds.items())),
+        "structured_kinds": structured,
+        "structured_share": round(size["structured"] / total, 3),
+        "context_share": round(size["context"] / total, 3),
+        "steps": {"label": steps.get("label", 0), "inferred": steps.get("inferred", 0), "none": steps.get("none", 0)},
+        "step_classifier": classifier,
+        "unplaced_pages": sorted(pages_all - placed) if pages_all else [],
+        "why": why,
+    }
