@@ -52,7 +52,7 @@ def numbering_of(line: str) -> Numbered | None:
         if not m:
             continue
         title = m.group("title").strip()
-        if style != "bracket" and not title:
+        if style not in ("bracket", "item_no") and not title:
             continue
         if style == "bracket":
             title = m.group("num")[1:-1].strip()

@@ -180,7 +180,7 @@ def candidates_to_levels(cands: list[Candidate]) -> list[int]:
         style = c.numbered.style if c.numbered else "plain"
         if style not in levels:
             levels[style] = current + 1
-        elif prev is not None and style != prev and levels[style] == levels[prev] \
+        elif prev is not None and style != prev and levels[style] <= levels[prev] \
                 and c.numbered is not None and c.numbered.value == 1 and _depth(style) > _depth(prev):
             levels[style] = levels[prev] + 1  # ① opening a list under (1): one level down from now on
         current, prev = levels[style], style

@@ -102,7 +102,7 @@ CONTEXT_CHUNK = 700
 
 
 def add_context(ctx: ParseContext, units: list[Unit], *, city: str | None, section: str,
-                title: str = "") -> None:
+                title: str = "", **fields: Any) -> None:
     """Leftover narrative as ``context`` records, chunked at headings and ~700 characters."""
     chunk: list[Unit] = []
     chunk_title = title
@@ -113,7 +113,7 @@ def add_context(ctx: ParseContext, units: list[Unit], *, city: str | None, secti
         text = "\n".join(unit_text(u) for u in chunk).strip()
         if text and len(squash(text)) >= 8:
             ctx.add("context", city=city, section=section, loc=span(chunk),
-                    title=chunk_title or text.split("\n")[0][:40], text=text)
+                    title=chunk_title or text.split("\n")[0][:40], text=text, **fields)
         chunk, size = [], 0
 
     for u in units:

@@ -18,10 +18,11 @@ from typing import Callable
 from ingest.model import Block, Heading, Paragraph, Row, Table
 from ingest.recognise.municipality import municipality_of
 from ingest.recognise.numbering import numbering_of
-from ingest.recognise.tree import Section, as_paragraph, blocks_to_tree
+from ingest.recognise.tree import Section, as_paragraph, blocks_to_tree, toc_span
 from ingest.report.chapter1 import chapter1_units_to_records, is_overview_row
 from ingest.report.city import city_units_to_records, has_report_parts
-from ingest.report.context import ParseContext, Unit, add_context, blocks_to_units
+from ingest.report.context import ParseContext, Unit, blocks_to_units, span, unit_text
+from kb.core.normalize import squash
 from ingest.report.generic import generic_city_to_records
 from ingest.report.measures import section_to_measures
 from ingest.report.phases import phase_from_line
@@ -84,8 +85,36 @@ def _ancestors(s: Section) -> list[Section]:
     return out
 
 
+PASSAGE_CHARS = 700  # a context passage ends at the paragraph that reaches this size
+
+
+def section_to_passages(ctx: ParseContext, units: list[Unit], *, city: str | None, section: str, title: str,
+                        max_chars: int = PASSAGE_CHARS, **fields) -> None:
+    """A section's own text as ``context`` passages cut at paragraph boundaries, each titled by the
+    section's heading path (numbered 「（2/3）」 when the section needs more than one)."""
+    chunks: list[list[Unit]] = [[]]
+    size = 0
+    for u in units:
+        t = unit_text(u).strip()
+        if not t:
+            continue
+        if chunks[-1] and size + len(t) > max_chars:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(u)
+        size += len(t)
+    chunks = [c for c in chunks if c and len(squash("".join(unit_text(u) for u in c))) >= 8]
+    for i, chunk in enumerate(chunks, start=1):
+        suffix = f"（{i}/{len(chunks)}）" if len(chunks) > 1 else ""
+        ctx.add("context", city=city, section=section, loc=span(chunk), title=title + suffix,
+                text="\n".join(unit_text(u) for u in chunk), **fields)
+
+
 def _front_blocks(blocks: list[Block]) -> list[Block]:
     """The root's own blocks without its contents list (rows or lines that end with a page number)."""
+    toc = toc_span(blocks)
+    if toc is not None:
+        blocks = blocks[:toc[0]] + blocks[toc[1] + 1:]
     out = []
     for b in blocks:
         if isinstance(b, Table) and sum(numbering_of(r.cells[0]) is not None for r in b.rows if r.cells) >= len(b.rows) / 2:
@@ -105,8 +134,8 @@ def blocks_to_parsed(blocks: list[Block], document: Document, step_scorer: StepS
     def visit(s: Section) -> None:
         if s is tree:
             front = _front_blocks(s.blocks)
-            add_context(ctx, _units(front), city=None, section=document.title or document.id,
-                        title=document.title or "")
+            section_to_passages(ctx, _units(front), city=None, section=document.title or document.id,
+                                title=document.title or document.id)
         else:
             m = municipality_of(s.title)
             label = section_path(s)
@@ -127,7 +156,8 @@ def blocks_to_parsed(blocks: list[Block], document: Document, step_scorer: StepS
             if section_to_measures(ctx, s, label=label):
                 fired["measure"] = fired.get("measure", 0) + 1
                 return
-            add_context(ctx, _units(s.blocks), city=None, section=label, title=label)
+            section_to_passages(ctx, _units(s.blocks), city=None, section=label, title=label,
+                                heading_path=s.path, numbering=s.numbering or None)
         for c in s.children:
             visit(c)
 
@@ -135,6 +165,8 @@ def blocks_to_parsed(blocks: list[Block], document: Document, step_scorer: StepS
     recognized = any(k.startswith("municipality") or k == "cross_city" for k in fired)
     understood = understanding_of(ctx.records, tree, fired, step_scorer is not None)
     if not understood["structured_kinds"]:
-        ctx.note("warning", "", f"構造を認識できませんでした（{understood['why']}）。全文を context として取り込みます")
+        heads = sum(1 for s in tree.walk() if s.heading is not None)
+        ctx.note("warning" if heads == 0 else "info", "",
+                 f"構造化できる記録はありません（{understood['why']}）。節ごとの context として取り込みます")
     doc = Document(**{**document.__dict__, "recognized": recognized})
     return ParsedDocument(doc, tuple(ctx.records), tuple(ctx.facts), tuple(ctx.notes), understood)

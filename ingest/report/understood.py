@@ -20,12 +20,7 @@ def understanding_of(records: Iterable[Record], tree: Section, fired: dict[str, 
     total = sum(size.values()) or 1
     lessons = [r for r in records if r.kind in ("lesson", "summary")]
     steps = Counter(r.fields.get("step_source") or ("label" if r.step else "none") for r in lessons)
-    pages_all = set()
-    for s in tree.walk():
-        for b in ([s.heading] if s.heading is not None else []) + s.blocks:
-            if block_loc(b).page is not None and squash(block_text(b)):
-                pages_all.add(block_loc(b).page)
-    placed = {r.source.page for r in records if r.source.page is not None}
+    placed_pages, text_pages = _placed_pages(records, tree)
     structured = sorted(k for k in kinds if k != "context")
     why = ""
     if not structured:
@@ -40,6 +35,26 @@ def understanding_of(records: Iterable[Record], tree: Section, fired: dict[str, 
         "context_share": round(size["context"] / total, 3),
         "steps": {"label": steps.get("label", 0), "inferred": steps.get("inferred", 0), "none": steps.get("none", 0)},
         "step_classifier": classifier,
-        "unplaced_pages": sorted(pages_all - placed) if pages_all else [],
+        "unplaced_pages": sorted(text_pages - placed_pages),
         "why": why,
     }
+
+
+def _placed_pages(records: list[Record], tree: Section) -> tuple[set[int], set[int]]:
+    """Pages with text, and those of them whose text reached a record (a block is placed when the
+    start of its text appears in some record's text or title)."""
+    corpus = "\n".join(squash(r.title) + "\n" + squash(r.text) for r in records)
+    text_pages: set[int] = set()
+    placed: set[int] = set()
+    for s in tree.walk():
+        for b in ([s.heading] if s.heading is not None else []) + s.blocks:
+            page = block_loc(b).page
+            key = squash(block_text(b)).replace("\t", "")
+            if page is None or len(key) < 4:
+                continue
+            text_pages.add(page)
+            if page in placed:
+                continue
+            if any(part[:12] and part[:12] in corpus for part in key.split("\n") if len(part) >= 4):
+                placed.add(page)
+    return placed, text_pages
