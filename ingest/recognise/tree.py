@@ -159,7 +159,7 @@ def _demote_enumerations(cands: list[Candidate]) -> list[Candidate]:
 # breaks a tie: two styles that first appeared at the same depth, when one opens a list (its
 # number 1) right under the other.
 CONVENTIONAL_DEPTH = ("part", "chapter", "jsection", "roman", "roman_dash", "stage", "dash", "dash3", "dot",
-                      "paren_r", "paren", "circled", "kana_paren", "bracket", "item_no")
+                      "paren_r", "paren", "item_no", "circled", "kana_paren", "bracket")
 
 
 def _depth(style: str) -> int:
@@ -172,18 +172,23 @@ def candidates_to_levels(cands: list[Candidate]) -> list[int]:
     levels: dict[str, int] = {}
     out: list[int] = []
     current, prev = 0, None
+    open_: list[tuple[str, int]] = []  # (style, level) of the headings above the current position
     for c in cands:
         if c.level is not None:
             out.append(c.level)
-            current, prev = c.level, None
+            current, prev, open_ = c.level, None, []
             continue
         style = c.numbered.style if c.numbered else "plain"
         if style not in levels:
-            levels[style] = current + 1
+            # one below the current heading, unless the usual nesting puts it above an open heading
+            # (「第2部」 met first after 「1.」 sections): then it takes that heading's level
+            above = next((lv for st, lv in open_ if _depth(st) > _depth(style)), None)
+            levels[style] = above if above is not None else current + 1
         elif prev is not None and style != prev and levels[style] <= levels[prev] \
                 and c.numbered is not None and c.numbered.value == 1 and _depth(style) > _depth(prev):
             levels[style] = levels[prev] + 1  # ① opening a list under (1): one level down from now on
         current, prev = levels[style], style
+        open_ = [(st, lv) for st, lv in open_ if lv < current] + [(style, current)]
         out.append(current)
     return out
 

@@ -13,7 +13,6 @@ A missing heading costs at most its own section: nothing depends on a chapter be
 from __future__ import annotations
 
 import re
-from typing import Callable
 
 from ingest.model import Block, Heading, Paragraph, Row, Table
 from ingest.recognise.municipality import municipality_of
@@ -23,13 +22,16 @@ from ingest.report.chapter1 import chapter1_units_to_records, is_overview_row
 from ingest.report.city import city_units_to_records, has_report_parts
 from ingest.report.context import ParseContext, Unit, blocks_to_units, span, unit_text
 from kb.core.normalize import squash
-from ingest.report.generic import generic_city_to_records
+from ingest.recognise.phases import is_phase_title, phases_of_titles
+from ingest.report.generic import GenericContext, generic_city_to_records
 from ingest.report.measures import section_to_measures
 from ingest.report.phases import phase_from_line
 from ingest.report.understood import understanding_of
 from kb.core.records import Document, ParsedDocument
 
-StepScorer = Callable[[str], "list[tuple[str, float]]"]
+from ingest.recognise.steps import StepClassifier
+
+StepScorer = StepClassifier  # anything with ``predict(text, phase) -> StepGuess | None``
 
 
 def section_label(s: Section) -> str:
@@ -130,6 +132,8 @@ def blocks_to_parsed(blocks: list[Block], document: Document, step_scorer: StepS
     tree = blocks_to_tree(blocks)
     fired: dict[str, int] = {}
     cross = _cross_city_section(tree)
+    phase_titles = [s.title for s in tree.walk() if s.heading is not None and is_phase_title(s.title)]
+    generic = GenericContext(phases_of_titles(phase_titles), step_scorer)
 
     def visit(s: Section) -> None:
         if s is tree:
@@ -146,8 +150,10 @@ def blocks_to_parsed(blocks: list[Block], document: Document, step_scorer: StepS
                     city_units_to_records(ctx, units, city=m.city, code=code)
                     fired["municipality:report_parts"] = fired.get("municipality:report_parts", 0) + 1
                 else:
-                    generic_city_to_records(ctx, s, city=m.city, label=label, step_scorer=step_scorer)
+                    got = generic_city_to_records(ctx, s, city=m.city, label=label, g=generic)
                     fired["municipality:general"] = fired.get("municipality:general", 0) + 1
+                    for k, v in got.items():
+                        fired[k] = fired.get(k, 0) + v
                 return
             if s is cross:
                 chapter1_units_to_records(ctx, _units(s.body_blocks()), section=label)
