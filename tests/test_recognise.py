@@ -200,3 +200,27 @@ def test_plan_has_a_record_for_every_numbered_section(plan):
 def test_plan_contents_list_is_not_taken_for_headings(plan):
     front = [r for r in plan.records if r.source.page == 3]
     assert not front, "the contents page (p.3) must not become records"
+
+
+def test_stats_say_what_was_understood_per_document(tmp_path, corpus_parsed):
+    from ingest.pipeline import ingest_paths, stats
+    from kb.core.settings import Settings
+    from kb.store import open_store
+    from tests.reorganised_render import RENDITIONS, records_to_report
+    reorg = tmp_path / "reorganised.txt"
+    reorg.write_text(records_to_report(corpus_parsed.records, RENDITIONS[0]), encoding="utf-8")
+    prose = tmp_path / "prose.txt"
+    prose.write_text("はじめに\n地域のつながりについて述べる。\nさらに詳しく述べる。\n", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path)
+    results = {r.document: r for r in ingest_paths(settings, [reorg, prose])}
+    assert "自治体（一般形式） 15" in results["reorganised"].understood  # 3 city sections + 4 phases × 3 cities
+    assert "推定 33" in results["reorganised"].understood
+    store = open_store(settings)
+    try:
+        u = stats(store)["understood"]
+    finally:
+        store.close()
+    assert u["reorganised"]["recognisers"]["lesson"] == 33 and u["reorganised"]["structured_share"] > 0.8
+    assert u["reorganised"]["steps"] == {"label": 0, "inferred": 33, "none": 0}
+    assert u["prose"]["records_by_kind"] == {"context": 1} and u["prose"]["structured_share"] == 0
+    assert "見つかりません" in u["prose"]["why"] and "context 1 件" in u["prose"]["line"]

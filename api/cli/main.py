@@ -40,6 +40,8 @@ def build(ctx: click.Context, data_dir: Path | None, corpus_dir: Path | None, no
         bar.close()
     for r in results:
         click.echo(f"{r.status:9} {r.document}  記録 {r.records} 件" + ("" if r.recognized else "  (構成を認識できず context として取り込み)"))
+        if r.understood:
+            click.echo(f"          {r.understood}")
     if not no_index:
         from kb.search.index import build_index
         info = build_index(settings, progress=Progress("索引"))
@@ -62,6 +64,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], data_dir: Path | None) -
         bar.close()
     for r in results:
         click.echo(f"{r.status:9} {r.document}  記録 {r.records} 件 ({r.path})")
+        if r.understood:
+            click.echo(f"          {r.understood}")
         if not r.recognized:
             click.echo(f"警告: {r.path}: 報告書の構成を認識できませんでした。context 記録として取り込みました "
                        f"(structure not recognised; ingested as generic context records)", err=True)
@@ -88,6 +92,8 @@ def stats(ctx: click.Context, data_dir: Path | None, as_json: bool) -> None:
     click.echo(f"文書 {len(data['documents'])} 件, 記録 {data['records']} 件")
     for d in data["documents"]:
         click.echo(f"  {d['id']} [{d['format']}] {d['title'][:50]}" + ("" if d["recognized"] else " (構成を認識できず)"))
+        if d["id"] in data.get("understood", {}):
+            click.echo(f"      {data['understood'][d['id']]['line']}")
     click.echo("種類別: " + ", ".join(f"{k} {v}" for k, v in sorted(data["by_kind"].items())))
     click.echo(f"{'都市':<10}{'種類':<14}{'段階':<16}件数")
     for row in data["by_city_kind_phase"]:

@@ -26,7 +26,7 @@ from ingest.recognise.phases import is_phase_title, phases_of_titles
 from ingest.report.generic import GenericContext, generic_city_to_records
 from ingest.report.measures import section_to_measures
 from ingest.report.phases import phase_from_line
-from ingest.report.understood import understanding_of
+from ingest.report.understood import UNDERSTOOD_SECTION, understanding_note, understanding_of
 from kb.core.records import Document, ParsedDocument
 
 from ingest.recognise.steps import StepClassifier
@@ -174,5 +174,6 @@ def blocks_to_parsed(blocks: list[Block], document: Document, step_scorer: StepS
         heads = sum(1 for s in tree.walk() if s.heading is not None)
         ctx.note("warning" if heads == 0 else "info", "",
                  f"構造化できる記録はありません（{understood['why']}）。節ごとの context として取り込みます")
+    ctx.note("info", UNDERSTOOD_SECTION, understanding_note(understood))
     doc = Document(**{**document.__dict__, "recognized": recognized})
     return ParsedDocument(doc, tuple(ctx.records), tuple(ctx.facts), tuple(ctx.notes), understood)
