@@ -131,29 +131,35 @@ def _key(r):
     return (r.kind, r.city, r.title)
 
 
-def test_removing_any_one_heading_loses_at_most_that_section(corpus_parsed):
-    """Exhaustive over the headings of the phase-first rendition: without heading h, every record
-    outside h's section is still found with the same kind, city, phase and title."""
+@pytest.mark.parametrize("rd", RENDITIONS, ids=lambda r: r.name)
+def test_removing_any_one_heading_loses_at_most_that_section(corpus_parsed, rd):
+    """Exhaustive over the headings of a rendition: without heading h, every record outside h's
+    section is still found with the same kind, city, phase and title; and where h's section has
+    numbered subsections (so that their numbering starting again shows the missing heading), none
+    of its records is given to another city."""
     from ingest.recognise.tree import blocks_to_tree
-    text = records_to_report(corpus_parsed.records, RENDITIONS[0])
-    blocks = text_to_blocks(text)
+    text = records_to_report(corpus_parsed.records, rd)
     full = parse_text(text)
     full_keys = {_key(r): r for r in full.records if r.kind != "context"}
-    tree = blocks_to_tree(blocks)
-    headings = [s for s in tree.walk() if s.heading is not None]
+    cities_of: dict[tuple, set] = {}
+    for r in full.records:
+        cities_of.setdefault((r.kind, r.title), set()).add(r.city)
+    headings = [s for s in blocks_to_tree(text_to_blocks(text)).walk() if s.heading is not None]
     assert len(headings) > 20
     lines = text.split("\n")
     for s in headings:
         line = s.heading.loc.line
         cut = parse_text("\n".join(lines[:line - 1] + lines[line:]))
-        span = {id(b) for sec in s.walk() for b in ([sec.heading] if sec.heading is not None else []) + sec.blocks}
-        inside_lines = {b.loc.line for sec in s.walk() for b in ([sec.heading] + sec.blocks) if hasattr(b, "loc")} | \
-                       {r.loc.line for sec in s.walk() for b in sec.blocks if hasattr(b, "rows") for r in b.rows}
-        del span
+        inside = {b.loc.line for sec in s.walk() for b in [sec.heading] + sec.blocks if hasattr(b, "loc")} | \
+                 {r.loc.line for sec in s.walk() for b in sec.blocks if hasattr(b, "rows") for r in b.rows}
         got = {_key(r): r for r in cut.records if r.kind != "context"}
         for k, r in full_keys.items():
             lo, hi = r.source.lines
-            if any(lo <= x <= hi for x in inside_lines):
+            if any(lo <= x <= hi for x in inside):
                 continue  # the record lay in the removed heading's section
             assert k in got, f"without 「{s.heading_text}」 lost {k}"
             assert got[k].phase == r.phase, f"without 「{s.heading_text}」 {k} changed phase"
+        if s.children:
+            moved = [(r.kind, r.title, r.city) for r in cut.records if r.kind != "context" and r.city is not None
+                     and (r.kind, r.title) in cities_of and r.city not in cities_of[(r.kind, r.title)]]
+            assert not moved, f"without 「{s.heading_text}」 records moved to another city: {moved[:3]}"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from ingest.model import Block, Heading, Paragraph, Row, Table
+from ingest.recognise.labels import canonical_label, label_of
 from ingest.recognise.municipality import municipality_of
 from ingest.recognise.numbering import numbering_of
 from ingest.recognise.tree import Section, as_paragraph, blocks_to_tree, toc_span
@@ -127,6 +128,57 @@ def _front_blocks(blocks: list[Block]) -> list[Block]:
     return out
 
 
+def split_at_restart(s: Section) -> list[Section]:
+    """A municipality section whose child numbering starts again (「(1) 基本情報 … (5)」 then 「(1) 基本情報」)
+    holds a second municipality whose heading is missing: cut it there, so that a lost heading
+    costs that section, not the neighbour's records."""
+    if not s.children:
+        return [s]
+    style = s.children[0].style
+    parts: list[Section] = [Section(s.title, s.heading, s.numbering, s.style, s.level, list(s.blocks), [], s.parent)]
+    last = None
+    for c in s.children:
+        num = numbering_of(c.heading_text) if c.heading is not None else None
+        value = num.value if num else None
+        if c.style == style and value is not None and last is not None and value <= last and value == 1:
+            parts.append(Section("", None, "", "", s.level, [], [], s.parent))
+        if c.style == style and value is not None:
+            last = value
+        parts[-1].children.append(c)
+    return parts
+
+
+def named_municipality(s: Section) -> str | None:
+    """The municipality a section names in a 自治体名 field (row or 「自治体名：…」 line), if any."""
+    for b in s.body_blocks():
+        rows = b.rows if isinstance(b, Table) else []
+        for r in rows:
+            cells = [c.strip() for c in r.cells]
+            for a, v in zip(cells, cells[1:]):
+                if canonical_label(a) == "name" and (m := municipality_of(v)):
+                    return m.city
+        if isinstance(b, Paragraph) and (lv := label_of(b.text)) and canonical_label(lv[0]) == "name":
+            if m := municipality_of(lv[1]):
+                return m.city
+    return None
+
+
+def city_section_to_records(ctx: ParseContext, s: Section, *, city: str | None, label: str, code: str,
+                            fired: dict[str, int], generic: GenericContext) -> None:
+    units = _units(s.body_blocks())
+    if city is None:
+        section_to_passages(ctx, units, city=None, section=label, title=label)
+        return
+    if has_report_parts(units):
+        city_units_to_records(ctx, units, city=city, code=code)
+        fired["municipality:report_parts"] = fired.get("municipality:report_parts", 0) + 1
+        return
+    got = generic_city_to_records(ctx, s, city=city, label=label, g=generic)
+    fired["municipality:general"] = fired.get("municipality:general", 0) + 1
+    for k, v in got.items():
+        fired[k] = fired.get(k, 0) + v
+
+
 def blocks_to_parsed(blocks: list[Block], document: Document, step_scorer: StepScorer | None = None) -> ParsedDocument:
     ctx = ParseContext(document.id)
     tree = blocks_to_tree(blocks)
@@ -144,16 +196,13 @@ def blocks_to_parsed(blocks: list[Block], document: Document, step_scorer: StepS
             m = municipality_of(s.title)
             label = section_path(s)
             if m:
-                units = _units(s.body_blocks())
-                code = s.numbering.rstrip(".") or m.city
-                if has_report_parts(units):
-                    city_units_to_records(ctx, units, city=m.city, code=code)
-                    fired["municipality:report_parts"] = fired.get("municipality:report_parts", 0) + 1
-                else:
-                    got = generic_city_to_records(ctx, s, city=m.city, label=label, g=generic)
-                    fired["municipality:general"] = fired.get("municipality:general", 0) + 1
-                    for k, v in got.items():
-                        fired[k] = fired.get(k, 0) + v
+                for i, part in enumerate(split_at_restart(s)):
+                    city = m.city if i == 0 else named_municipality(part)
+                    if i:
+                        ctx.note("warning", label, f"節の番号が振り直されています（見出しの欠落）: 自治体 {city or '不明'} として読みます",
+                                 part.children[0].heading_text if part.children else "", part.loc)
+                    city_section_to_records(ctx, part, city=city, label=label if i == 0 else f"{label} / ?",
+                                            code=s.numbering.rstrip(".") or m.city, fired=fired, generic=generic)
                 return
             if s is cross:
                 chapter1_units_to_records(ctx, _units(s.body_blocks()), section=label)
