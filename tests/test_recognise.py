@@ -224,3 +224,23 @@ def test_stats_say_what_was_understood_per_document(tmp_path, corpus_parsed):
     assert u["reorganised"]["steps"] == {"label": 0, "inferred": 33, "none": 0}
     assert u["prose"]["records_by_kind"] == {"context": 1} and u["prose"]["structured_share"] == 0
     assert "見つかりません" in u["prose"]["why"] and "context 1 件" in u["prose"]["line"]
+
+
+def test_bullets_under_phase_headings_outside_any_city_are_cross_city_summaries():
+    parsed = blocks_to_parsed(paras("""
+第3章 自治体への示唆
+1. 構想期
+○ 庁内で主担当部署を早めに決める
+－ 福祉部局に限らず、外部と連携しやすい部署が担うとよい
+2. 検討期
+・ 地域の現状を調査で把握し、関係団体をリストアップする
+3. 設立期
+○ 情報発信で域内の団体に参加を呼びかける
+4. 運営期
+○ 地域協議会の設置を見据えて参加団体を広げる
+"""), doc())
+    summ = [r for r in parsed.records if r.kind == "summary"]
+    assert [r.phase for r in summ] == ["initial", "preparation", "launch", "self_sustaining"]
+    assert all(r.city is None and r.fields["step_source"] == "inferred" for r in summ)
+    assert summ[0].step == "1" and summ[0].fields["phase_label"] == "構想期"
+    assert "外部と連携しやすい" in summ[0].text

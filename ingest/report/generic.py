@@ -203,8 +203,36 @@ def _headline_groups(lines: list[Line]) -> tuple[list[tuple[Line, list[Line]]], 
     return groups, leftover
 
 
-def _lesson_record(ctx: ParseContext, city: str, where: str, loc: Loc, title: str, text: str,
-                   phase: str | None, phase_title: str | None, step_label: str | None, g: GenericContext) -> None:
+def phase_section_to_summaries(ctx: ParseContext, s: Section, *, label: str, g: GenericContext) -> bool:
+    """Under a phase heading but outside any municipality: cross-city lessons (``summary``, city
+    null) — one per headline with its bullets, or one per bullet where there are no headlines.
+    False when the section holds none (its text then becomes context)."""
+    phase, phase_title = phase_of_section(s, g)
+    if phase is None:
+        return False
+    lines = _lines(s)
+    groups, leftover = _headline_groups(lines)
+    if not groups:
+        bullets = [l for l in lines if _mark(l.text) and l.text[0] in BULLET_MARKS]
+        if not bullets:
+            return False
+        groups = [(b, []) for b in bullets]
+        leftover = [l for l in lines if l not in bullets]
+    step_label = s.title if s.heading is not None and len(s.title) <= 30 and step_from_name(s.title) else None
+    for head, body in groups:
+        title = head.text.lstrip(HEADLINE_MARKS + BULLET_MARKS).strip()
+        text = "\n".join("・" + b.text.lstrip(BULLET_MARKS + HEADLINE_MARKS).strip() for b in body) or title
+        _lesson_record(ctx, None, label, span_lines([head] + body), title, text, phase, phase_title, step_label, g,
+                       kind="summary")
+    if leftover:
+        ctx.add("context", city=None, section=label, loc=span_lines(leftover), title=label,
+                text="\n".join(l.text for l in leftover))
+    return True
+
+
+def _lesson_record(ctx: ParseContext, city: str | None, where: str, loc: Loc, title: str, text: str,
+                   phase: str | None, phase_title: str | None, step_label: str | None, g: GenericContext,
+                   kind: str = "lesson") -> None:
     step = step_from_name(step_label) if step_label else None
     source, confidence = ("label", 1.0) if step else (None, None)
     if step is not None and phase is not None and STEP_PHASE[step] != phase:
@@ -214,7 +242,7 @@ def _lesson_record(ctx: ParseContext, city: str, where: str, loc: Loc, title: st
         guess = clf.predict(f"{title}\n{text}", phase)
         if guess is not None:
             step, source, confidence = guess.step, "inferred", guess.confidence
-    ctx.add("lesson", city=city, section=where, loc=loc, step=step, phase=phase or (STEP_PHASE.get(step) if step else None),
+    ctx.add(kind, city=city, section=where, loc=loc, step=step, phase=phase or (STEP_PHASE.get(step) if step else None),
             title=title, text=text, timing=None, timing_period=None, year=None, printed_step=None,
             schedule_only=False, step_source=source, step_confidence=confidence,
             phase_label=phase_title, step_label=step_label)

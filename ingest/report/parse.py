@@ -24,7 +24,7 @@ from ingest.report.city import city_units_to_records, has_report_parts
 from ingest.report.context import ParseContext, Unit, blocks_to_units, span, unit_text
 from kb.core.normalize import squash
 from ingest.recognise.phases import is_phase_title, phases_of_titles
-from ingest.report.generic import GenericContext, generic_city_to_records
+from ingest.report.generic import GenericContext, generic_city_to_records, phase_section_to_summaries
 from ingest.report.measures import section_to_measures
 from ingest.report.phases import phase_from_line
 from ingest.report.understood import UNDERSTOOD_SECTION, understanding_note, understanding_of
@@ -211,13 +211,18 @@ def blocks_to_parsed(blocks: list[Block], document: Document, step_scorer: StepS
             if section_to_measures(ctx, s, label=label):
                 fired["measure"] = fired.get("measure", 0) + 1
                 return
+            if phase_section_to_summaries(ctx, s, label=label, g=generic):
+                fired["phase_summary"] = fired.get("phase_summary", 0) + 1
+                for c in s.children:
+                    visit(c)
+                return
             section_to_passages(ctx, _units(s.blocks), city=None, section=label, title=label,
                                 heading_path=s.path, numbering=s.numbering or None)
         for c in s.children:
             visit(c)
 
     visit(tree)
-    recognized = any(k.startswith("municipality") or k == "cross_city" for k in fired)
+    recognized = any(k.startswith("municipality") or k in ("cross_city", "phase_summary") for k in fired)
     understood = understanding_of(ctx.records, tree, fired, step_scorer is not None)
     if not understood["structured_kinds"]:
         heads = sum(1 for s in tree.walk() if s.heading is not None)

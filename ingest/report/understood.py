@@ -64,7 +64,7 @@ def _placed_pages(records: list[Record], tree: Section) -> tuple[set[int], set[i
 
 UNDERSTOOD_SECTION = "(理解)"  # the note that carries what the recognisers found
 _RECOGNISER_NAMES = {"municipality:report_parts": "自治体（報告書形式）", "municipality:general": "自治体（一般形式）",
-                     "cross_city": "段階別の横断要約", "measure": "番号付き項目", "lesson": "留意点", "trial": "試行的事業",
+                     "cross_city": "段階別の横断要約", "phase_summary": "段階見出しの下の要約", "measure": "番号付き項目", "lesson": "留意点", "trial": "試行的事業",
                      "profile": "概要", "breakthrough": "ブレイクスルー要因", "column": "関係団体の声"}
 
 
