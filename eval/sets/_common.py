@@ -65,18 +65,24 @@ def PG(printed, pdf):
 
 
 # --- split ---
-def split(items: list[dict], key: str = "type") -> list[dict]:
+def split(items: list[dict], key: str = "type", balance: bool = False) -> list[dict]:
     """Stratified half/half split with a fixed seed: within each type, shuffle and give the
-    first ceil(n/2) to tune, the rest to test. Order in the output follows the input."""
+    first ceil(n/2) to tune, the rest to test. With balance, odd strata alternate between
+    ceil and floor (in sorted stratum order) so that many small strata still split evenly.
+    Order in the output follows the input."""
     groups: dict[str, list[str]] = defaultdict(list)
     for it in items:
         groups[it.get(key, "")].append(it["id"])
     rng = random.Random(SEED)
     assign: dict[str, str] = {}
+    odd = 0
     for t in sorted(groups):
         ids = sorted(groups[t])
         rng.shuffle(ids)
         half = (len(ids) + 1) // 2
+        if balance and len(ids) % 2:
+            half -= odd
+            odd ^= 1
         for i, qid in enumerate(ids):
             assign[qid] = "tune" if i < half else "test"
     out = []
@@ -87,12 +93,12 @@ def split(items: list[dict], key: str = "type") -> list[dict]:
     return out
 
 
-def write_sets(name: str, items: list[dict], key: str = "type") -> dict[str, int]:
+def write_sets(name: str, items: list[dict], key: str = "type", balance: bool = False) -> dict[str, int]:
     ids = [it["id"] for it in items]
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:
         raise SystemExit(f"{name}: duplicate ids {sorted(dup)}")
-    rows = split(items, key)
+    rows = split(items, key, balance)
     counts = {}
     for part in ("tune", "test"):
         sel = [r for r in rows if r["split"] == part]
