@@ -140,6 +140,11 @@ class Checker:
             elif n > 3:
                 self.warn(where, f"gold {g} admits {n} records")
 
+    def all_texts(self) -> list[str]:
+        if not hasattr(self, "_all"):
+            self._all = [norm(t + x) for t, x in self.db.execute("select title, text from records")]
+        return self._all
+
     def count_records(self, g) -> int:
         return len(self.admitted_texts(g))
 
@@ -201,6 +206,9 @@ class Checker:
             for e in ev:
                 if not any(norm(e) in t for t in texts):
                     self.warn(where, f"evidence {e!r} in no record the gold admits (db)")
+                others = sum(1 for t in self.all_texts() if norm(e) in t and t not in texts)
+                if others:
+                    self.warn(where, f"evidence {e!r} also in {others} record(s) the gold does not admit (db)")
         for grp in must:
             if not isinstance(grp, list) or not grp or not all(isinstance(a, str) and a for a in grp):
                 self.err(where, f"must group {grp!r} malformed")
