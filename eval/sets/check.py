@@ -196,7 +196,7 @@ class Checker:
         region, label = self.region_for(gold)
         for e in ev:
             ne = norm(e)
-            if not (4 <= len(ne) <= 60):
+            if not (8 <= len(ne) <= 30):
                 self.warn(where, f"evidence length {len(ne)}: {e!r}")
             if ne not in region:
                 elsewhere = ne in self.report["__all__"] or any(ne in t for t in self.plan.values())
