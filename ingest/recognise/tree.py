@@ -7,6 +7,7 @@ Pipeline: ``blocks_to_candidates`` (which blocks can be headings, wrapped headin
 enumerations demoted) → ``candidates_to_levels`` → ``blocks_to_tree``."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -109,9 +110,11 @@ def toc_span(blocks: list[Block]) -> tuple[int, int] | None:
 def blocks_to_candidates(blocks: list[Block], settings: TreeSettings = DEFAULT_TREE) -> tuple[list[Block], list[Candidate]]:
     """The blocks (wrapped headings joined into one paragraph) and which of them are headings."""
     readers = [b for b in blocks if isinstance(b, Heading)]
-    if len(readers) >= settings.min_headings_from_reader:
-        return blocks, [Candidate(i, numbering_of(b.text), b.level) for i, b in enumerate(blocks)
-                        if isinstance(b, Heading)]
+    trust_reader = len(readers) >= settings.min_headings_from_reader
+    reader_levels: dict[str, Counter] = {}
+    for b in readers:
+        if (n := numbering_of(b.text)) is not None:
+            reader_levels.setdefault(n.style, Counter())[b.level] += 1
     toc = toc_span(blocks)
     out: list[Block] = []
     cands: list[Candidate] = []
@@ -120,6 +123,13 @@ def blocks_to_candidates(blocks: list[Block], settings: TreeSettings = DEFAULT_T
         b = blocks[i]
         i += 1
         in_toc = toc is not None and toc[0] <= i - 1 <= toc[1]
+        if isinstance(b, Heading) and trust_reader:
+            num = numbering_of(b.text)
+            # a numbered heading is ranked by its numbering like any other; a typographic one
+            # (a band, a larger bold line) by the reader's level, as a style of its own
+            cands.append(Candidate(len(out), num or Numbered(f"typo{b.level}", "", b.text.strip(), None), b.level))
+            out.append(b)
+            continue
         if not isinstance(b, (Paragraph, Heading)) or in_toc:
             out.append(b)
             continue
@@ -140,7 +150,13 @@ def blocks_to_candidates(blocks: list[Block], settings: TreeSettings = DEFAULT_T
             continue
         cands.append(Candidate(len(out), num))
         out.append(b)
-    return out, _demote_enumerations(cands)
+    if not trust_reader:
+        return out, _demote_enumerations(cands)
+    # the reader's headings, and the paragraphs numbered like them (a heading the reader missed)
+    reader_at = {c.index for c in cands if isinstance(out[c.index], Heading)}
+    extra = {c.index for c in _demote_enumerations([c for c in cands if c.index not in reader_at])
+             if c.numbered is not None and c.numbered.style in reader_levels}
+    return out, [c for c in cands if c.index in reader_at or c.index in extra]
 
 
 def _demote_enumerations(cands: list[Candidate]) -> list[Candidate]:
@@ -162,7 +178,11 @@ CONVENTIONAL_DEPTH = ("part", "chapter", "jsection", "roman", "roman_dash", "sta
                       "paren_r", "paren", "item_no", "circled", "kana_paren", "bracket")
 
 
+_TYPO_DEPTH = {"typo1": "chapter", "typo2": "dash", "typo3": "dot"}  # a reader's typographic heading levels
+
+
 def _depth(style: str) -> int:
+    style = _TYPO_DEPTH.get(style, style)
     return CONVENTIONAL_DEPTH.index(style) if style in CONVENTIONAL_DEPTH else len(CONVENTIONAL_DEPTH)
 
 
@@ -174,16 +194,13 @@ def candidates_to_levels(cands: list[Candidate]) -> list[int]:
     current, prev = 0, None
     open_: list[tuple[str, int]] = []  # (style, level) of the headings above the current position
     for c in cands:
-        if c.level is not None:
-            out.append(c.level)
-            current, prev, open_ = c.level, None, []
-            continue
         style = c.numbered.style if c.numbered else "plain"
         if style not in levels:
-            # one below the current heading, unless the usual nesting puts it above an open heading
-            # (「第2部」 met first after 「1.」 sections): then it takes that heading's level
+            # one below the current heading (or where the reader put it), unless the usual nesting
+            # puts it above an open heading (「第2部」 met first after 「1.」 sections): then it takes
+            # that heading's level
             above = next((lv for st, lv in open_ if _depth(st) > _depth(style)), None)
-            levels[style] = above if above is not None else current + 1
+            levels[style] = above if above is not None else c.level if c.level is not None else current + 1
         elif prev is not None and style != prev and levels[style] <= levels[prev] \
                 and c.numbered is not None and c.numbered.value == 1 and _depth(style) > _depth(prev):
             levels[style] = levels[prev] + 1  # ① opening a list under (1): one level down from now on

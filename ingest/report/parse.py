@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.model import Block, Heading, Paragraph, Row, Table
+from ingest.model import Block, Heading, Paragraph, Row, Table, Toc
 from ingest.recognise.labels import canonical_label, label_of
 from ingest.recognise.municipality import municipality_of
 from ingest.recognise.numbering import numbering_of
@@ -120,6 +120,8 @@ def _front_blocks(blocks: list[Block]) -> list[Block]:
         blocks = blocks[:toc[0]] + blocks[toc[1] + 1:]
     out = []
     for b in blocks:
+        if isinstance(b, Toc):
+            continue  # a contents list names headings; it is not text of its own
         if isinstance(b, Table) and sum(numbering_of(r.cells[0]) is not None for r in b.rows if r.cells) >= len(b.rows) / 2:
             continue
         if isinstance(b, Paragraph) and ("...." in b.text or "…" * 3 in b.text):
@@ -216,7 +218,8 @@ def blocks_to_parsed(blocks: list[Block], document: Document, step_scorer: StepS
                 for c in s.children:
                     visit(c)
                 return
-            section_to_passages(ctx, _units(s.blocks), city=None, section=label, title=label,
+            section_to_passages(ctx, _units([b for b in s.blocks if not isinstance(b, Toc)]), city=None,
+                                section=label, title=label,
                                 heading_path=s.path, numbering=s.numbering or None)
         for c in s.children:
             visit(c)

@@ -48,6 +48,8 @@ def _placed_pages(records: list[Record], tree: Section) -> tuple[set[int], set[i
     placed: set[int] = set()
     for s in tree.walk():
         for b in ([s.heading] if s.heading is not None else []) + s.blocks:
+            if type(b).__name__ in ("Toc", "Furniture"):
+                continue  # a contents list or page furniture is not text to place
             page = block_loc(b).page
             key = squash(block_text(b)).replace("\t", "")
             if page is None or len(key) < 4:
