@@ -157,3 +157,26 @@ def test_ids_are_stable_and_unique(corpus_parsed):
 def test_nothing_important_unparsed(corpus_parsed):
     assert [n for n in corpus_parsed.notes if n.severity == "unparsed"] == []
     assert [n for n in corpus_parsed.notes if n.severity == "warning"] == []
+
+
+def test_a_missing_city_heading_costs_no_other_city(corpus_parsed):
+    """Without 「2-2. 熊本市」, 熊本市's parts follow 福岡市's: its profile (自治体名 熊本市) shows where
+    they start, so 福岡市 keeps exactly its own records and 熊本市 is still read."""
+    from ingest.pipeline import load_manifest
+    from ingest.read import read_document
+    from tests.conftest import CORPUS, CORPUS_TEXT
+    import tempfile, pathlib
+    lines = CORPUS_TEXT.read_text(encoding="utf-8").split("\n")
+    cut = [l for l in lines if l.strip() != "2-2. 熊本市"]
+    assert len(cut) == len(lines) - 1
+    with tempfile.TemporaryDirectory() as d:
+        path = pathlib.Path(d) / CORPUS_TEXT.name
+        path.write_text("\n".join(cut), encoding="utf-8")
+        parsed = read_document(path, load_manifest(CORPUS).get(CORPUS_TEXT.name))
+
+    def keys(p, city):
+        return Counter((r.kind, r.title) for r in p.records if r.city == city and r.kind != "context")
+    assert keys(parsed, "福岡市") == keys(corpus_parsed, "福岡市")
+    assert keys(parsed, "市原市") == keys(corpus_parsed, "市原市")
+    got, want = keys(parsed, "熊本市"), keys(corpus_parsed, "熊本市")
+    assert sum((got & want).values()) >= 0.9 * sum(want.values())

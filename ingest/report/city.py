@@ -43,6 +43,12 @@ def _marker(u: Unit) -> tuple[str, str] | None:
     return None
 
 
+def part_mode(u: Unit) -> str | None:
+    """Which of the report's parts a unit opens (「1. 取組の全体像」 → "profile"), or None."""
+    m = _marker(u)
+    return m[0] if m else None
+
+
 def has_report_parts(units: list[Unit]) -> bool:
     """Whether the section is cut into the model-project report's numbered parts (at least two of
     取組の全体像, 試行的事業一覧, 行程, 留意点 …); otherwise the general recognisers read it."""

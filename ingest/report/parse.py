@@ -20,7 +20,7 @@ from ingest.recognise.municipality import municipality_of
 from ingest.recognise.numbering import numbering_of
 from ingest.recognise.tree import Section, as_paragraph, blocks_to_tree, toc_span
 from ingest.report.chapter1 import chapter1_units_to_records, is_overview_row
-from ingest.report.city import city_units_to_records, has_report_parts
+from ingest.report.city import city_units_to_records, has_report_parts, part_mode
 from ingest.report.context import ParseContext, Unit, blocks_to_units, span, unit_text
 from kb.core.normalize import squash
 from ingest.recognise.phases import is_phase_title, phases_of_titles
@@ -165,6 +165,32 @@ def named_municipality(s: Section) -> str | None:
     return None
 
 
+def _named_in_row(u: Unit) -> str | None:
+    if not isinstance(u, Row):
+        return None
+    cells = [c.strip() for c in u.cells]
+    for a, v in zip(cells, cells[1:]):
+        if canonical_label(a) == "name" and (m := municipality_of(v)):
+            return m.city
+    return None
+
+
+def split_at_other_municipality(units: list[Unit], city: str) -> list[tuple[str, list[Unit]]]:
+    """A municipality section whose profile names another municipality (自治体名 熊本市 inside 福岡市)
+    holds that municipality too, its heading missing: cut at the part heading before that profile."""
+    parts: list[tuple[str, list[Unit]]] = [(city, [])]
+    for u in units:
+        other = _named_in_row(u)
+        if other and other != parts[-1][0]:
+            cur = parts[-1][1]
+            # the cut goes back to the part heading that opens the profile (「1. 取組の全体像」)
+            back = next((j for j in range(len(cur) - 1, max(-1, len(cur) - 6), -1) if part_mode(cur[j]) == "profile"), len(cur))
+            parts.append((other, cur[back:]))
+            del cur[back:]
+        parts[-1][1].append(u)
+    return [(c, us) for c, us in parts if us]
+
+
 def city_section_to_records(ctx: ParseContext, s: Section, *, city: str | None, label: str, code: str,
                             fired: dict[str, int], generic: GenericContext) -> None:
     units = _units(s.body_blocks())
@@ -172,8 +198,12 @@ def city_section_to_records(ctx: ParseContext, s: Section, *, city: str | None, 
         section_to_passages(ctx, units, city=None, section=label, title=label)
         return
     if has_report_parts(units):
-        city_units_to_records(ctx, units, city=city, code=code)
-        fired["municipality:report_parts"] = fired.get("municipality:report_parts", 0) + 1
+        for i, (name, part) in enumerate(split_at_other_municipality(units, city)):
+            if i:
+                ctx.note("warning", label, f"自治体名 {name} の概要が {city} の節の中にあります（見出しの欠落）: {name} として読みます",
+                         unit_text(part[0]), part[0].loc)
+            city_units_to_records(ctx, part, city=name, code=code if i == 0 else "?")
+            fired["municipality:report_parts"] = fired.get("municipality:report_parts", 0) + 1
         return
     got = generic_city_to_records(ctx, s, city=city, label=label, g=generic)
     fired["municipality:general"] = fired.get("municipality:general", 0) + 1
