@@ -109,7 +109,7 @@ def stats(ctx: click.Context, data_dir: Path | None, as_json: bool) -> None:
 @data_dir_option
 @click.option("--json", "as_json", is_flag=True, help="JSON 配列で出力")
 @click.option("--kind", type=click.Choice(["lesson", "breakthrough", "trial", "profile", "column", "summary",
-                                           "overview", "context"]))
+                                           "overview", "measure", "context"]))
 @click.option("--city")
 @click.option("--step")
 @click.option("--phase")
