@@ -48,24 +48,24 @@ def default_document_id(path: Path) -> str:
 def sniff_format(path: Path) -> str:
     """'pdf' or 'text', judged by content, not by the file name."""
     if not path.exists():
-        raise FileMissingError(path, "ファイルがありません (file not found)", "パスを確認してください")
+        raise FileMissingError(path, "ファイルがありません", "file not found", "パスを確認してください")
     if path.is_dir():
-        raise NotAPDFError(path, "ディレクトリです (a directory, not a file)", "PDF かテキストファイルを指定してください")
+        raise NotAPDFError(path, "ディレクトリです", "a directory, not a file", "PDF かテキストファイルを指定してください")
     with open(path, "rb") as f:
         head = f.read(4096)
     if head.lstrip()[:5] == b"%PDF-":
         return "pdf"
     if path.suffix.lower() == ".pdf":
-        raise NotAPDFError(path, "拡張子は .pdf ですが PDF ではありません (not a PDF: no %PDF header)",
+        raise NotAPDFError(path, "拡張子は .pdf ですが PDF ではありません", "not a PDF: no %PDF header",
                            "元の PDF を用意してください")
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as e:
         if e.start < len(head) - 4:  # not merely a character cut at the 4 KB boundary
-            raise NotAPDFError(path, "PDF でも UTF-8 のテキストでもありません (neither a PDF nor UTF-8 text)",
+            raise NotAPDFError(path, "PDF でも UTF-8 のテキストでもありません", "neither a PDF nor UTF-8 text",
                                "報告書の PDF かテキスト出力を指定してください") from None
     if b"\x00" in head:
-        raise NotAPDFError(path, "バイナリファイルです (binary file, neither PDF nor text)",
+        raise NotAPDFError(path, "バイナリファイルです", "binary file, neither PDF nor text",
                            "報告書の PDF かテキスト出力を指定してください")
     return "text"
 
@@ -83,11 +83,11 @@ def read_document(path: Path | str, meta: DocumentMeta | None = None) -> ParsedD
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as e:
-            raise NotAPDFError(path, f"UTF-8 として読めません（{e.start} バイト目）(not valid UTF-8)",
+            raise NotAPDFError(path, f"UTF-8 として読めません（{e.start} バイト目）", "not valid UTF-8",
                                "UTF-8 で保存し直してください") from None
         blocks = text_to_blocks(text)
     if not blocks:
-        raise NotAPDFError(path, "本文がありません (no text found)", "中身のあるファイルを指定してください")
+        raise NotAPDFError(path, "本文がありません", "no text found", "中身のあるファイルを指定してください")
     title = meta.title or _guess_title(blocks) or path.stem
     doc = Document(id=meta.id or default_document_id(path), title=title, file=path.name,
                    sha256=sha256_file(path), format=fmt, publisher=meta.publisher, date=meta.date,
@@ -95,7 +95,7 @@ def read_document(path: Path | str, meta: DocumentMeta | None = None) -> ParsedD
     parsed = blocks_to_parsed(blocks, doc)
     unparsed = [n for n in parsed.notes if n.severity == "unparsed"]
     if parsed.records and len(unparsed) > MAX_UNPARSED_SHARE * len(parsed.records) + 5:
-        raise TooMuchLossError(path, f"{len(unparsed)} 個の断片を解析できませんでした (too many unparsed fragments)",
+        raise TooMuchLossError(path, f"{len(unparsed)} 個の断片を解析できませんでした", "too many unparsed fragments",
                                "`pfkb stats` で内容を確認し、報告書の形式か確認してください")
     return parsed
 

@@ -54,8 +54,8 @@ class OpenAICompatibleLLM(CustomLLM):
     @classmethod
     def from_settings(cls, settings: Settings) -> "OpenAICompatibleLLM":
         if not settings.llm_enabled:
-            raise SettingsError("LLM が設定されていません。PFKB_LLM_BASE_URL と PFKB_LLM_MODEL を設定してください "
-                                "(no LLM configured: set PFKB_LLM_BASE_URL and PFKB_LLM_MODEL)")
+            raise SettingsError("LLM が設定されていません。PFKB_LLM_BASE_URL と PFKB_LLM_MODEL を設定してください",
+                                "no LLM configured: set PFKB_LLM_BASE_URL and PFKB_LLM_MODEL")
         if not re.match(r"https?://", settings.llm_base_url):
             raise SettingsError(f"PFKB_LLM_BASE_URL={settings.llm_base_url!r}: http:// か https:// で始まる URL を"
                                 "指定してください（例: http://127.0.0.1:8080/v1）")
@@ -175,10 +175,10 @@ class OpenAICompatibleLLM(CustomLLM):
 
     def _error(self, ja: str, en: str) -> LLMError:
         url = _redact_userinfo(self.url)
-        msg = f"LLM エンドポイント {url} : {ja} (LLM endpoint {url}: {en})"
+        ja, en = f"LLM エンドポイント {url} : {ja}", f"LLM endpoint {url}: {en}"
         if self.api_key:  # a server may echo the key back in its error body
-            msg = msg.replace(self.api_key, "***")
-        return LLMError(msg)
+            ja, en = ja.replace(self.api_key, "***"), en.replace(self.api_key, "***")
+        return LLMError(ja, en)
 
 
 def _snippet(text: str, limit: int = 200) -> str:
