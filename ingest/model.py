@@ -1,5 +1,12 @@
-"""The intermediate form both readers produce: paragraphs and table rows with
-their location (page for PDFs, line for text exports).
+"""The document model every reader produces (PDF, text export, HTML, DOCX): headings with
+levels, paragraphs, list items and tables, each with its location (PDF page index and the page
+number printed on it, or the line of a text export). Recognisers read this model only, never a
+reader's own structures.
+
+Blocks: ``Heading`` (a section title found by numbering, typography or the table of contents),
+``Paragraph`` (body text; today's readers also emit headings as paragraphs), ``ListItem`` (a
+bulleted or numbered item), ``Table`` (rows; ``header_rows`` leading rows are column headings).
+Running headers and footers are not blocks: readers keep them apart as ``furniture``.
 
 Cell and paragraph text is normalised (``normalize_text``) and keeps its line
 breaks; ``cell_to_items`` turns it into logical items (a ■ headline, a ・
@@ -17,9 +24,10 @@ from kb.core.normalize import CIRCLED, normalize_text
 
 @dataclass(frozen=True)
 class Loc:
-    page: int | None = None
-    line: int | None = None
+    page: int | None = None  # PDF page index, 1-based
+    line: int | None = None  # line of a text export, 1-based
     end_line: int | None = None
+    printed_page: str | None = None  # the page number printed on that page ("26", "Ⅱ-3"), where there is one
 
 
 @dataclass(frozen=True)
@@ -50,9 +58,27 @@ def continue_row(row: Row, part: Row) -> Row:
 @dataclass(frozen=True)
 class Table:
     rows: tuple[Row, ...]
+    header_rows: int = 0  # how many leading rows are column headings
 
 
-Block = Union[Paragraph, Table]
+@dataclass(frozen=True)
+class Heading:
+    text: str  # as printed, e.g. "第2章 事例集", "(1) 背景"
+    level: int  # 1 = chapter/part, 2 = section, 3 = subsection …
+    loc: Loc
+    numbering: str = ""  # the numbering as printed ("第2章", "2-1.", "(1)", "①", "Ⅱ"), "" for typographic headings
+    source: str = ""  # how it was found: "numbering" | "typography" | "toc" | "markup"
+
+
+@dataclass(frozen=True)
+class ListItem:
+    text: str
+    loc: Loc
+    marker: str = ""  # "・", "○", "■", "(1)", "①" …
+    level: int = 1
+
+
+Block = Union[Heading, Paragraph, ListItem, Table]
 
 # --- HTML fragments inside table cells (text export) --------------------------
 
@@ -147,13 +173,13 @@ def items_to_text(items: list[Item]) -> str:
 
 
 def block_text(block: Block) -> str:
-    if isinstance(block, Paragraph):
+    if isinstance(block, (Heading, Paragraph, ListItem)):
         return block.text
     return "\n".join("\t".join(r.cells) for r in block.rows)
 
 
 def block_loc(block: Block) -> Loc:
-    if isinstance(block, Paragraph):
+    if isinstance(block, (Heading, Paragraph, ListItem)):
         return block.loc
     return block.rows[0].loc if block.rows else Loc()
 
