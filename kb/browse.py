@@ -11,6 +11,7 @@ from typing import Any, Iterable
 from kb.core.normalize import squash
 from kb.core.textsim import char_bigrams, dice
 from kb.core.errors import BadQueryError, NotFoundError
+from kb.core.vocab.answer import answer_vocab
 from kb.core.records import PHASES, STEP_MARKS, STEP_NAMES, STEPS, Record, step_label
 from kb.store import Store
 
@@ -25,7 +26,7 @@ CATEGORY_LABELS = dict(TRIAL_CATEGORIES)
 CATEGORY_FILTERS = {"research": {"research"}, "plan": {"plan"}, "do": {"do_support", "do_pr"},
                     "do_support": {"do_support"}, "do_pr": {"do_pr"}}
 TRIAL_SORTS = ("cost", "-cost", "period", "-period", "title", "-title", "city", "-city")
-FACT_LABELS = {"pf_start": "連携PF 立ち上げ年度", "council_start": "地域協議会 設置年度"}
+FACT_LABELS = answer_vocab().fact_labels  # one table of fact labels shown to users (kb/core/vocab/answer.json)
 
 
 def cited(record: Record) -> dict[str, Any]:
