@@ -1,5 +1,14 @@
-"""The intermediate form both readers produce: paragraphs and table rows with
-their location (page for PDFs, line for text exports).
+"""The document model every reader produces (PDF, text export, HTML, DOCX): headings with
+levels, paragraphs, list items and tables, each with its location (PDF page index and the page
+number printed on it, or the line of a text export). Recognisers read this model only, never a
+reader's own structures.
+
+Blocks: ``Heading`` (a section title found by numbering, typography or the table of contents),
+``Paragraph`` (body text), ``ListItem`` (a bulleted or numbered item), ``Table`` (rows;
+``header_rows`` leading rows are column headings), ``Toc`` (a table of contents: its entries give
+the heading hierarchy and are never headings themselves; recognisers skip it). Running headers,
+footers, page numbers and footnotes are not blocks: readers keep them apart as ``Furniture`` in
+the ``DocumentModel``.
 
 Cell and paragraph text is normalised (``normalize_text``) and keeps its line
 breaks; ``cell_to_items`` turns it into logical items (a ■ headline, a ・
@@ -17,9 +26,10 @@ from kb.core.normalize import CIRCLED, normalize_text
 
 @dataclass(frozen=True)
 class Loc:
-    page: int | None = None
-    line: int | None = None
+    page: int | None = None  # PDF page index, 1-based
+    line: int | None = None  # line of a text export, 1-based
     end_line: int | None = None
+    printed_page: str | None = None  # the page number printed on that page ("26", "Ⅱ-3"), where there is one
 
 
 @dataclass(frozen=True)
@@ -50,9 +60,74 @@ def continue_row(row: Row, part: Row) -> Row:
 @dataclass(frozen=True)
 class Table:
     rows: tuple[Row, ...]
+    header_rows: int = 0  # how many leading rows are column headings
 
 
-Block = Union[Paragraph, Table]
+@dataclass(frozen=True)
+class Heading:
+    text: str  # as printed, e.g. "第2章 事例集", "(1) 背景"
+    level: int  # 1 = chapter/part, 2 = section, 3 = subsection …
+    loc: Loc
+    numbering: str = ""  # the numbering as printed ("第2章", "2-1.", "(1)", "①", "Ⅱ"), "" for typographic headings
+    source: str = ""  # how it was found: "numbering" | "typography" | "toc" | "markup"
+
+
+@dataclass(frozen=True)
+class ListItem:
+    text: str
+    loc: Loc
+    marker: str = ""  # "・", "○", "■", "(1)", "①" …
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """One line of a table of contents: it names a heading and the page it is on.
+    It is never a heading itself; its ``level`` gives the heading hierarchy."""
+    text: str  # the heading's text, without the dot leader and the page ("1-2. 目的")
+    level: int
+    loc: Loc
+    numbering: str = ""
+    page_label: str = ""  # the page it points to, as printed ("3", "Ⅱ-1"); "" when missing
+
+
+@dataclass(frozen=True)
+class Toc:
+    """A table of contents, kept where it stands; recognisers skip it."""
+    entries: tuple[TocEntry, ...]
+    loc: Loc
+    table: "Table | None" = None  # the table it was read from, where it was one (kept for older recognisers)
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """Text that belongs to the page, not to the body: a running header or footer,
+    a page number, a footnote."""
+    text: str
+    loc: Loc
+    kind: str  # "header" | "footer" | "page_number" | "footnote"
+
+
+Block = Union[Heading, Paragraph, ListItem, Table, Toc]
+
+
+@dataclass(frozen=True)
+class DocumentModel:
+    """What a reader produces: the body's blocks in reading order, the page
+    furniture taken out of it, and the page count (None for a text export)."""
+    blocks: tuple[Block, ...]
+    furniture: tuple[Furniture, ...] = ()
+    pages: int | None = None
+    format: str = ""  # "pdf" | "text" | "html" | "docx"
+    title: str = ""  # the document's own title where it states one (HTML <title>, DOCX core properties)
+
+    @property
+    def headings(self) -> list[Heading]:
+        return [b for b in self.blocks if isinstance(b, Heading)]
+
+    @property
+    def tocs(self) -> list[Toc]:
+        return [b for b in self.blocks if isinstance(b, Toc)]
 
 # --- HTML fragments inside table cells (text export) --------------------------
 
@@ -147,13 +222,15 @@ def items_to_text(items: list[Item]) -> str:
 
 
 def block_text(block: Block) -> str:
-    if isinstance(block, Paragraph):
+    if isinstance(block, (Heading, Paragraph, ListItem)):
         return block.text
+    if isinstance(block, Toc):
+        return "\n".join(e.text for e in block.entries)
     return "\n".join("\t".join(r.cells) for r in block.rows)
 
 
 def block_loc(block: Block) -> Loc:
-    if isinstance(block, Paragraph):
+    if isinstance(block, (Heading, Paragraph, ListItem, Toc)):
         return block.loc
     return block.rows[0].loc if block.rows else Loc()
 
