@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable
 
 from ingest.read import DocumentMeta, default_document_id, read_document
 from kb.core.errors import InputFileError, PfkbError, SettingsError
+from ingest.report.understood import UNDERSTOOD_SECTION
 from kb.core.records import ParsedDocument
 from kb.core.settings import Settings
 from kb.store import Store, open_store
@@ -59,6 +60,7 @@ class IngestResult:
     records: int
     recognized: bool
     warnings: int
+    understood: str = ""  # one line: which recognisers fired, records per kind, shares (ingest.report.understood)
 
 
 class IngestFailed(PfkbError):
@@ -125,7 +127,7 @@ def ingest_paths(settings: Settings, paths: Iterable[Path | str], *, origin: str
             status = store.write_document(doc, stored_file=stored, origin=origin)
             warnings = sum(1 for n in doc.notes if n.severity in ("warning", "unparsed"))
             results.append(IngestResult(str(path), doc.document.id, status, len(doc.records),
-                                        doc.document.recognized, warnings))
+                                        doc.document.recognized, warnings, _understood_line(doc)))
         return results
     finally:
         if own:
@@ -178,6 +180,22 @@ def rebuild(settings: Settings, paths: Iterable[Path | str] | None = None, *,
     return RebuildResult(ingested, info)
 
 
+def _understood_line(doc: ParsedDocument) -> str:
+    from ingest.report.understood import stored_understanding, understanding_line
+    return understanding_line(stored_understanding(doc.records, doc.notes))
+
+
+def understood_by_document(store: Store) -> dict[str, Any]:
+    """Per document: what the recognisers understood (see ingest.report.understood)."""
+    from ingest.report.understood import stored_understanding, understanding_line
+    notes = store.notes()
+    out = {}
+    for d in store.documents():
+        u = stored_understanding(store.records(document=d["id"]), [n for n in notes if n.document == d["id"]])
+        out[d["id"]] = {**u, "line": understanding_line(u)}
+    return out
+
+
 def stats(store: Store) -> dict[str, Any]:
     recs = store.records()
     by = Counter((r.city or "（全体）", r.kind, r.phase or "-") for r in recs)
@@ -191,8 +209,9 @@ def stats(store: Store) -> dict[str, Any]:
         "notes": {
             "unparsed": [n.__dict__ for n in notes if n.severity == "unparsed"],
             "warning": [n.__dict__ for n in notes if n.severity == "warning"],
-            "info": [n.__dict__ for n in notes if n.severity == "info"],
+            "info": [n.__dict__ for n in notes if n.severity == "info" and n.section != UNDERSTOOD_SECTION],
         },
+        "understood": understood_by_document(store),
     }
 
 
