@@ -8,7 +8,9 @@ import re
 from collections import defaultdict
 from typing import Any, Iterable
 
+from kb.core.display import display_text, speaker_of
 from kb.core.normalize import squash
+from kb.export.timing import TIMING_WORD, timing_text
 from kb.core.errors import BadQueryError, NotFoundError
 from kb.core.records import PHASES, STEP_MARKS, STEP_NAMES, STEPS, Record, step_label
 from kb.store import Store
@@ -28,10 +30,34 @@ FACT_LABELS = {"pf_start": "連携PF 立ち上げ年度", "council_start": "地�
 
 
 def cited(record: Record) -> dict[str, Any]:
-    """A record as a result item plus the citation label shown on its chip."""
+    """A record as a result item plus the citation label shown on its chip, its text as people
+    read it (kb.core.display), the 行程表 timing in words with the Western date, and a column's
+    quotes grouped under their speakers."""
     d = record.to_dict()
     d["label"] = record.citation_label()
+    for key in ("title", "text", "timing", "period", "vendor"):
+        if isinstance(d.get(key), str):
+            d[key] = display_text(d[key])
+    if record.fields.get("timing"):
+        d["timing_label"] = f"{TIMING_WORD} {timing_text(record.fields.get('timing'), record.fields.get('year'))}"
+    if record.kind == "column":
+        d["quotes"] = quotes_of(d["text"])
     return d
+
+
+def quotes_of(text: str) -> list[dict[str, Any]]:
+    """A column's text as [{"speaker": 「…様」 or None, "lines": [...]}]: a bullet that only names
+    a speaker heads the bullets that follow it instead of being one of them."""
+    groups: list[dict[str, Any]] = [{"speaker": None, "lines": []}]
+    for line in (text or "").split("\n"):
+        if not line.strip():
+            continue
+        who = speaker_of(line)
+        if who:
+            groups.append({"speaker": who, "lines": []})
+        else:
+            groups[-1]["lines"].append(line.strip())
+    return [g for g in groups if g["speaker"] or g["lines"]]
 
 
 def phase_tree() -> list[dict[str, Any]]:

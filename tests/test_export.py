@@ -41,7 +41,7 @@ def test_trainers_preparation_pack_covers_steps_3_to_5_for_all_three_cities(prep
         assert {p.city for p in section.practices} == set(CITIES), section.step
         assert section.aim and section.label == step_label(section.step)
         for p in section.practices:
-            assert p.citation.startswith(p.city) and "（2-" in p.citation
+            assert p.citation.startswith("2-") and f" {p.city} › " in p.citation and "行目）" in p.citation
 
 
 def test_pack_shows_the_reports_headlines_timing_and_first_bullets(preparation_pack):
@@ -236,7 +236,7 @@ def test_comparison_puts_cities_side_by_side_with_profile_facts(export_store):
     assert d["profiles"]["市原市"]["pf_start"].startswith("令和6年度")
     assert d["profiles"]["熊本市"]["population"].startswith("736,949人")
     cells = d["steps"][0]["cells"]
-    assert len(cells["熊本市"]) == 3 and all(p["citation"].startswith("熊本市") for p in cells["熊本市"])
+    assert len(cells["熊本市"]) == 3 and all(" 熊本市 › " in p["citation"] for p in cells["熊本市"])
     text = render_comparison(c, "text").data.decode()
     assert "[熊本市]" in text and "[市原市]" in text and text.count("出典: ") >= 5 + 2
 
