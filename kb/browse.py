@@ -323,6 +323,45 @@ def list_documents(store: Store) -> list[dict[str, Any]]:
              "records": counts[d["id"]]} for d in store.documents()]
 
 
+def about(store: Store) -> dict[str, Any]:
+    """The 資料について view: which reports are in the knowledge base (publisher, date, pages, records
+    by kind) and which municipalities they cover, how deeply — all counted from the records: a
+    municipality with its own section (profile, lessons, trials …) is covered in detail; one that
+    appears only in a row of the chapter 1 map is covered by that row alone."""
+    records = store.records()
+    by_doc: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in records:
+        by_doc[r.source.document][r.kind] += 1
+    documents = []
+    for d in store.documents():
+        kinds = by_doc.get(d["id"], {})
+        documents.append({**{k: d.get(k) for k in DOCUMENT_FIELDS}, "recognized": bool(d["recognized"]),
+                          "date_label": date_label(d.get("date") or ""),
+                          "records": sum(kinds.values()), "kinds": dict(kinds)})
+    detailed, mapped = [], []
+    for c in list_cities(store):
+        docs = sorted({r.source.document for r in records if r.city == c["city"]})
+        entry = {"city": c["city"], "counts": c["counts"], "documents": docs}
+        (detailed if c["detailed"] else mapped).append(entry)
+    return {"documents": documents, "detailed": detailed, "map_only": mapped,
+            "kind_labels": dict(KIND_LABELS), "records": len(records)}
+
+
+KIND_LABELS = {"lesson": "留意点", "breakthrough": "ブレイクスルー要因", "trial": "試行的事業", "profile": "自治体の概要",
+               "column": "団体の声（コラム）", "summary": "第1章の示唆", "overview": "第1章の整理マップの行",
+               "context": "その他の記載", "measure": "施策"}
+
+
+def date_label(iso: str) -> str:
+    """「2025-03」 → 「2025年3月（令和7年3月）」; other text unchanged."""
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", iso.strip())
+    if not m:
+        return iso
+    year, month = int(m.group(1)), int(m.group(2))
+    era = f"令和{year - 2018}年" if year >= 2019 else f"平成{year - 1988}年"
+    return f"{year}年{month}月（{era}{month}月）"
+
+
 def record_view(store: Store, record_id: str) -> dict[str, Any]:
     """A record with its citation label, its document and where to see its source."""
     if not re.fullmatch(r"[0-9A-Za-z_\-]{1,64}", record_id or ""):

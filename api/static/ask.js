@@ -68,7 +68,8 @@ export function renderAnswer(data) {
       ? { ...b, text: b.text.slice(NO_EVIDENCE.length).replace(/^[。.\s]+/, "") } : b)).filter((b) => b.type !== "note" || b.text);
     parts.push(el("div", { class: "no-evidence", role: "note" },
       el("p", { class: "no-evidence-title" }, NO_EVIDENCE),
-      el("p", {}, "取り込んだ報告書の中に、この質問に答える記載は見つかりませんでした。言い回しを変えるか、下の関連する記録を確認してください。")));
+      el("p", {}, "取り込んだ報告書の中に、この質問に答える記載は見つかりませんでした。言い回しを変えるか、下の関連する記録を確認してください。"),
+      el("p", {}, el("a", { href: "#about", class: "about-link" }, "収録している資料と自治体（資料について）"))));
   }
 
   const body = el("div", { class: "answer-body" });

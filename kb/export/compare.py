@@ -3,11 +3,11 @@ first bullets, citation) for every step, with the cities' key facts on top.
 Written as text, Markdown, JSON (the HTTP shape), DOCX or PPTX."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from kb.core.errors import BadQueryError
-from kb.export.items import CityFacts, Practice, lesson_to_practice, profile_to_facts
+from kb.export.items import document_line, CityFacts, Practice, lesson_to_practice, profile_to_facts
 from kb.export.pack import check_city
 from kb.search.filters import normalize_step
 from kb.core.records import PHASE_LABELS, STEP_CODES, STEP_PHASE, step_label
@@ -32,6 +32,7 @@ class Comparison:
     profiles: tuple[CityFacts, ...]
     steps: tuple[StepRow, ...]
     documents: tuple[str, ...]
+    facts: dict[str, list] = field(default_factory=dict)  # city → every value of each fact and where (kb.browse.city_facts)
 
     @property
     def filename_stem(self) -> str:
@@ -42,6 +43,7 @@ class Comparison:
         return {
             "cities": list(self.cities),
             "profiles": {p.city: p.to_dict() for p in self.profiles},
+            "facts": {c: self.facts.get(c, []) for c in self.cities},
             "steps": [{"step": r.step, "label": r.label, "phase": r.phase,
                        "cells": {c: [p.to_dict() for p in r.cells.get(c, ())] for c in self.cities}}
                       for r in self.steps],
@@ -85,8 +87,10 @@ def build_comparison(store: Store, cities: Sequence[str] | str, step: str | None
         if prof is not None:
             profiles.append(profile_to_facts(prof, store.facts(city=c)))
     title = "自治体の比較：" + " × ".join(names) + (f"（{step_label(steps[0])}）" if step else "")
+    from kb.browse import city_facts
     return Comparison(title=title, cities=tuple(names), profiles=tuple(profiles), steps=tuple(rows),
-                      documents=tuple(d["title"] for d in store.documents()))
+                      documents=tuple(document_line(d) for d in store.documents()),
+                      facts={c: city_facts(store, c) for c in names})
 
 
 def _practice_text(p: Practice, indent: str) -> list[str]:

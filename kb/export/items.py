@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from kb.core.display import display_text, speaker_of, tilde_to_wave, without_dangling_reference
-from kb.export.timing import timing_to_point
+from kb.export.timing import TIMING_WORD, timing_to_point
 from kb.core.records import Fact, Record
 
 # A bullet starts the text or follows a sentence end / line break; 「孤独・孤立」 is not a bullet.
@@ -43,6 +43,7 @@ class Practice:
     def to_dict(self) -> dict[str, Any]:
         return {"city": self.city, "step": self.step, "title": self.title, "details": list(self.details),
                 "timing": self.timing, "when": self.when, "scope": self.scope,
+                "timing_label": f"{TIMING_WORD} {self.timing_label}" if self.timing else "",
                 "schedule_only": self.schedule_only, "citation": self.citation, "id": self.record_id}
 
 
@@ -176,6 +177,25 @@ def voices_of(columns: Iterable[Record], *, per_city: int = 2) -> list[Voice]:
         count[r.city or ""] = count.get(r.city or "", 0) + 1
         out.append(column_to_voice(r))
     return out
+
+
+def document_line(d) -> str:
+    """A report as a handout names it: 「title（publisher、2025年3月）」."""
+    extra = "、".join(x for x in (d.get("publisher") or "", iso_to_japanese_date(d["date"]) if d.get("date") else "") if x)
+    return f"{d['title']}（{extra}）" if extra else d["title"]
+
+
+def choose_sentences(text: str, limit: int) -> str:
+    """Whole sentences from the start of `text` up to about `limit` characters — at least the
+    first sentence, never a sentence cut with 「…」 (a handout shortens by choosing)."""
+    text = " ".join((text or "").split())
+    sentences = [s for s in re.split(r"(?<=[。！？!?])", text) if s.strip()]
+    out = ""
+    for s in sentences:
+        if out and len(out) + len(s) > limit:
+            break
+        out += s
+    return out.strip()
 
 
 def iso_to_japanese_date(iso: str) -> str:

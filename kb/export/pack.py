@@ -13,7 +13,7 @@ from typing import Any
 from kb.core.display import display_text
 from kb.core.errors import NotFoundError
 from kb.export.aims import AIM_SOURCE, step_aim
-from kb.export.items import (CityFacts, Practice, TrialItem, Voice, lesson_to_practice, profile_to_facts,
+from kb.export.items import (document_line, CityFacts, Practice, TrialItem, Voice, lesson_to_practice, profile_to_facts,
                              trial_to_item, voices_of)
 from kb.export.prompts import Prompt, build_prompts
 from kb.export.trial_steps import overview_by_city, trial_steps
@@ -180,6 +180,6 @@ def build_pack(store: Store, *, phase: str | None = None, step: str | None = Non
         steps=tuple(sections),
         voices=tuple(voices_of(columns)),
         prompts=build_prompts(steps, practices_all, cities_in_pack, summaries),
-        documents=tuple(d["title"] for d in store.documents()),
+        documents=tuple(document_line(d) for d in store.documents()),
         note=note,
     )
