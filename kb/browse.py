@@ -193,28 +193,15 @@ def roadmap(store: Store, city: str | None = None) -> dict[str, Any]:
 # --- trial projects ------------------------------------------------------------
 
 
-def _bigrams(text: str) -> set[str]:
-    t = re.sub(r"[\W_]+", "", squash(text))
-    return {t[i:i + 2] for i in range(len(t) - 1)} or ({t} if t else set())
+# the export's category codes (kb.export.trial_steps) → the codes of the trials view's filter
+_CATEGORY_CODES = {"R": "research", "P": "plan", "D:支援提供": "do_support", "D:広報・周知": "do_pr"}
 
 
-def trial_category(title: str, overview: Record | None) -> str | None:
-    """The R/P/D column of the chapter 1 map that names this trial (matched by
-    title words, since the map abbreviates titles), or None."""
-    if overview is None:
-        return None
-    mine = _bigrams(title)
-    best, best_score = None, 0.0
-    for cat, _ in TRIAL_CATEGORIES:
-        for entry in overview.fields.get(cat) or []:
-            for piece in re.split(r"[・+＋]", entry):
-                theirs = _bigrams(piece)
-                if not mine or not theirs:
-                    continue
-                score = 2 * len(mine & theirs) / (len(mine) + len(theirs))
-                if score > best_score:
-                    best, best_score = cat, score
-    return best if best_score >= 0.3 else None
+def trial_category(trial: Record, overview: Record | None) -> str:
+    """The R/P/D kind of a trial project — the one function the trials view, the spending chart
+    and the packs share (kb.export.trial_steps.trial_category), so that their sums agree."""
+    from kb.export.trial_steps import trial_category as category_of
+    return _CATEGORY_CODES[category_of(trial, overview)[0]]
 
 
 _MONTH = re.compile(r"(\d{1,2})\s*(?:月|/\d)")
@@ -234,11 +221,12 @@ def _fiscal_order(month: int | None) -> int:
 
 
 def trial_items(store: Store, trials: list[Record]) -> list[dict[str, Any]]:
-    overviews = {r.city: r for r in store.records(kind="overview")}
+    from kb.export.trial_steps import overview_by_city
+    overviews = overview_by_city(store.records(kind="overview"))
     out = []
     for r in trials:
         d = cited(r)
-        cat = trial_category(r.title, overviews.get(r.city))
+        cat = trial_category(r, overviews.get(r.city))
         d["category"] = cat
         d["category_label"] = CATEGORY_LABELS.get(cat) if cat else None
         d["start_month"] = start_month(r.fields.get("period"))

@@ -300,3 +300,11 @@ def test_tablet_width_has_no_sideways_scroll(browser, base_url):
         pg.wait_for_timeout(300)
         assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), view
     context.close()
+
+
+def test_an_answer_does_not_show_the_same_sentence_twice(page):
+    ask(page, "熊本市の試行的事業にはどんなものがありますか？")
+    values = [re.sub(r"^[^:：。]{1,24}[:：]\s*|[\s。.]+$", "", t).strip()
+              for t in page.locator("#answer .statement-text").all_text_contents()]
+    long = [v for v in values if len(v) >= 8]
+    assert long and len(long) == len(set(long)), [v for v in long if long.count(v) > 1][:2]

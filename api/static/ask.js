@@ -73,7 +73,7 @@ export function renderAnswer(data) {
   }
 
   const body = el("div", { class: "answer-body" });
-  for (const b of blocks) body.appendChild(renderBlock(b, chips));
+  for (const b of withoutRepeats(blocks)) body.appendChild(renderBlock(b, chips));
   const phases = [...body.querySelectorAll("h3.block-phase")];
   if (phases.length >= 3) parts.push(contents(phases));
   if (!(data.blocks || []).length && data.answer && !data.no_evidence) {
@@ -117,6 +117,21 @@ function contents(headings) {
                             onclick: () => { h.scrollIntoView({ block: "start" }); h.focus({ preventScroll: true }); } },
                 h.textContent);
     }));
+}
+
+/** A statement that says again what one before it under the same heading said (a trial's
+ * 成果検証結果 and its detail page's 結果 quote the same sentence) is shown once. */
+export function withoutRepeats(blocks) {
+  let seen = new Set();
+  const value = (t) => (t || "").replace(/^[^:：。]{1,24}[:：]\s*/, "").replace(/[\s。.]+$/g, "").replace(/\s+/g, "");
+  return blocks.filter((b) => {
+    if (b.type === "heading") { seen = new Set(); return true; }
+    if (b.type !== "statement") return true;
+    const v = value(b.text);
+    if (v.length >= 8 && seen.has(v)) return false;
+    seen.add(v);
+    return true;
+  });
 }
 
 function factLabel(name) {
