@@ -85,3 +85,10 @@ def test_a_bullet_that_only_names_a_speaker_is_a_speaker():
 
 def test_display_text_applies_all_clean_ups():
     assert display_text("・・R4年度6月~開始\n・・R4年度6月~開始") == "・R4年度6月〜開始"
+
+
+def test_progress_tells_the_time_left_from_the_pace_so_far():
+    from api.cli.common import remaining_text
+    assert remaining_text(0.0, 10.0, 50, 233) == "（残り 約36秒）"
+    assert remaining_text(0.0, 100.0, 50, 233) == "（残り 約6分6秒）"
+    assert remaining_text(0.0, 10.0, 0, 233) == "" and remaining_text(0.0, 10.0, 233, 233) == ""
