@@ -69,6 +69,11 @@ def test_a_line_given_twice_is_shown_once():
     assert out.count("東京商工リサーチ") == 1 and "回収率" in out
 
 
+def test_a_speaker_named_again_is_not_taken_for_a_repeated_line():
+    text = "・NPO法人でんでん虫の会吉松様\n・一つ目の発言です。\n・一般社団法人minori高木様\n・二つ目の発言です。\n・NPO法人でんでん虫の会吉松様\n・三つ目の発言です。"
+    assert without_repeated_lines(text) == text
+
+
 def test_a_quoted_bullet_loses_a_reference_to_text_the_reader_cannot_see():
     assert without_dangling_reference("・上述の通り、連携PFの設置に当たってシンポジウムを開催") == \
         "・連携PFの設置に当たってシンポジウムを開催"
@@ -92,3 +97,44 @@ def test_progress_tells_the_time_left_from_the_pace_so_far():
     assert remaining_text(0.0, 10.0, 50, 233) == "（残り 約36秒）"
     assert remaining_text(0.0, 100.0, 50, 233) == "（残り 約6分6秒）"
     assert remaining_text(0.0, 10.0, 0, 233) == "" and remaining_text(0.0, 10.0, 233, 233) == ""
+
+
+# --- the views, on the corpus (records only, no index) -------------------------------------
+
+from tests.export_helpers import export_settings, export_store  # noqa: E402,F401  (fixtures)
+
+
+def test_column_speakers_are_speakers_not_bullets(export_store):
+    from kb.browse import city_page
+    voices = city_page(export_store, "熊本市")["voices"]
+    quotes = [q for v in voices for q in v["quotes"]]
+    assert {"NPO法人でんでん虫の会吉松様", "一般社団法人minori高木様"} <= {q["speaker"] for q in quotes}
+    assert not any(speaker_of(line) for q in quotes for line in q["lines"])
+
+
+def test_views_show_no_doubled_bullets_and_no_ascii_tilde(export_store):
+    from kb.browse import city_page, list_trials
+    page = city_page(export_store, "福岡市")
+    shown = [page["profile"]["text"], *(t["period"] or "" for t in list_trials(export_store)["trials"]),
+             *(r.get("timing_label", "") for ph in page["lessons"] for s in ph["steps"] for r in s["records"])]
+    assert not any("・・" in t for t in shown)
+    assert not any("~" in t for t in shown)
+    labels = [r["timing_label"] for ph in page["lessons"] for s in ph["steps"] for r in s["records"] if r.get("timing")]
+    assert labels and all(t.startswith("行程表の時期 ") for t in labels) and sum("年" in t for t in labels) >= 5
+
+
+def test_about_counts_the_scope_from_the_records(export_store):
+    from kb.browse import about
+    a = about(export_store)
+    assert [c["city"] for c in a["detailed"]] == ["福岡市", "熊本市", "市原市"]
+    assert len(a["map_only"]) == 11 and all(set(c["counts"]) == {"overview"} for c in a["map_only"])
+    doc = a["documents"][0]
+    assert doc["publisher"] == "株式会社野村総合研究所" and doc["date_label"] == "2025年3月（令和7年3月）"
+    assert doc["records"] == sum(doc["kinds"].values()) == a["records"]
+
+
+def test_packs_quote_no_dangling_reference(export_store):
+    from kb.export import build_pack
+    pack = build_pack(export_store, city="福岡市")
+    details = [d for s in pack.steps for p in s.practices for d in p.details]
+    assert details and not any(d.lstrip("・").startswith(("上述の通り", "前述の通り")) for d in details)

@@ -38,14 +38,16 @@ def single_bullets(text: str) -> str:
 
 
 def without_repeated_lines(text: str) -> str:
-    """Each non-empty line once, in its first place (a field read twice by ingest shows once)."""
+    """Each line that says something (8 characters or more) once, in its first place: a field read
+    twice by ingest shows once. Short lines (a lone 「・」, 「(1)」) and speaker lines (a column names
+    the same speaker again before each of their turns) may repeat."""
     seen: set[str] = set()
     out = []
     for line in (text or "").split("\n"):
         key = re.sub(r"\s+", "", line)
-        if key and key in seen:
-            continue
-        if key:
+        if len(key) >= 8 and not speaker_of(line):
+            if key in seen:
+                continue
             seen.add(key)
         out.append(line)
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out))
