@@ -13,7 +13,7 @@ from kb.core.errors import SettingsError
 HERE = Path(__file__).resolve().parent
 DEV_QUESTIONS = HERE / "dev_questions.jsonl"
 OWN_QUESTIONS = HERE / "own_questions.jsonl"
-GOLD_KEYS = {"kind", "city", "phase", "step", "scope", "title~"}
+GOLD_KEYS = {"kind", "city", "phase", "step", "scope", "title~", "document~", "page", "pdf_page"}
 
 
 @dataclass(frozen=True)

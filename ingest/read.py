@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ingest.report.parse import blocks_to_parsed
-from ingest.readers.text import text_to_blocks
-from kb.core.errors import FileMissingError, NotAPDFError, TooMuchLossError
+from ingest.model import DocumentModel
+from ingest.readers.settings import DEFAULT_SETTINGS, ReaderSettings
+from ingest.readers.text import text_to_document
+from kb.core.errors import FileMissingError, NotAPDFError, TooMuchLossError, UnreadableDocumentError
 from kb.core.records import Document, ParsedDocument
 
 TEXT_SUFFIXES = {".txt", ".tsv", ".md"}
@@ -45,8 +47,26 @@ def default_document_id(path: Path) -> str:
     return stem or "document"
 
 
+_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b",
+                         re.I | re.S)
+
+
+def _sniff_zip(path: Path) -> str:
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+    except (zipfile.BadZipFile, OSError) as e:
+        raise UnreadableDocumentError(path, f"ZIP として壊れています (corrupt ZIP/DOCX: {e})",
+                                      "Word で開いて .docx として保存し直してください") from None
+    if "word/document.xml" in names:
+        return "docx"
+    raise NotAPDFError(path, "ZIP ファイルですが Word 文書 (.docx) ではありません (a ZIP archive, not a DOCX)",
+                       "報告書の PDF・DOCX・HTML かテキスト出力を指定してください")
+
+
 def sniff_format(path: Path) -> str:
-    """'pdf' or 'text', judged by content, not by the file name."""
+    """'pdf', 'docx', 'html' or 'text', judged by content, not by the file name."""
     if not path.exists():
         raise FileMissingError(path, "ファイルがありません (file not found)", "パスを確認してください")
     if path.is_dir():
@@ -58,6 +78,17 @@ def sniff_format(path: Path) -> str:
     if path.suffix.lower() == ".pdf":
         raise NotAPDFError(path, "拡張子は .pdf ですが PDF ではありません (not a PDF: no %PDF header)",
                            "元の PDF を用意してください")
+    if head[:4] == b"PK\x03\x04":
+        return _sniff_zip(path)
+    if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise NotAPDFError(path, "古い Word/Excel 形式 (.doc/.xls) です (legacy binary Office file)",
+                           "Word で .docx として保存し直すか PDF に書き出してください")
+    if path.suffix.lower() == ".docx":
+        raise NotAPDFError(path, "拡張子は .docx ですが Word 文書ではありません (not a DOCX: no ZIP header)",
+                           "Word で .docx として保存し直してください")
+    if _HTML_START.match(head.lstrip(b"\xef\xbb\xbf")) or (
+            path.suffix.lower() in (".html", ".htm", ".xhtml") and b"<" in head):
+        return "html"  # its own charset (meta) decides how it is decoded
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -70,25 +101,46 @@ def sniff_format(path: Path) -> str:
     return "text"
 
 
-def read_document(path: Path | str, meta: DocumentMeta | None = None) -> ParsedDocument:
-    """Read and parse one file; raises an ``InputFileError`` subclass on bad input."""
+def read_model(path: Path | str, settings: ReaderSettings = DEFAULT_SETTINGS) -> DocumentModel:
+    """The document model of one file, by the reader its content calls for;
+    raises an ``InputFileError`` subclass on bad input."""
     path = Path(path)
     fmt = sniff_format(path)
-    meta = meta or DocumentMeta()
-    pages = None
     if fmt == "pdf":
-        from ingest.readers.pdf import pdf_to_blocks
-        blocks, pages = pdf_to_blocks(path)
-    else:
+        from ingest.readers.pdf import pdf_to_document
+        return pdf_to_document(path, settings)
+    if fmt == "docx":
+        from ingest.readers.docx import docx_to_document
         try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as e:
-            raise NotAPDFError(path, f"UTF-8 として読めません（{e.start} バイト目）(not valid UTF-8)",
-                               "UTF-8 で保存し直してください") from None
-        blocks = text_to_blocks(text)
+            return docx_to_document(path, settings)
+        except Exception as e:  # python-docx / lxml raise many types for a broken package
+            raise UnreadableDocumentError(path, f"Word 文書として読めません (unreadable DOCX: {type(e).__name__}: "
+                                                f"{str(e)[:120]})", "Word で開いて保存し直してください") from None
+    if fmt == "html":
+        from ingest.readers.html import html_to_document
+        try:
+            return html_to_document(path.read_bytes(), settings)
+        except Exception as e:  # lxml's parser errors (an empty or binary document)
+            raise UnreadableDocumentError(path, f"HTML として読めません (unreadable HTML: {type(e).__name__}: "
+                                                f"{str(e)[:120]})", "ブラウザで「名前を付けて保存」し直してください") from None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise NotAPDFError(path, f"UTF-8 として読めません（{e.start} バイト目）(not valid UTF-8)",
+                           "UTF-8 で保存し直してください") from None
+    return text_to_document(text, settings)
+
+
+def read_document(path: Path | str, meta: DocumentMeta | None = None,
+                  settings: ReaderSettings = DEFAULT_SETTINGS) -> ParsedDocument:
+    """Read and parse one file; raises an ``InputFileError`` subclass on bad input."""
+    path = Path(path)
+    meta = meta or DocumentMeta()
+    model = read_model(path, settings)
+    fmt, pages, blocks = model.format, model.pages, list(model.blocks)
     if not blocks:
         raise NotAPDFError(path, "本文がありません (no text found)", "中身のあるファイルを指定してください")
-    title = meta.title or _guess_title(blocks) or path.stem
+    title = meta.title or model.title or _guess_title(blocks) or path.stem
     doc = Document(id=meta.id or default_document_id(path), title=title, file=path.name,
                    sha256=sha256_file(path), format=fmt, publisher=meta.publisher, date=meta.date,
                    region=meta.region, pages=pages)
@@ -103,13 +155,13 @@ def read_document(path: Path | str, meta: DocumentMeta | None = None) -> ParsedD
 def _guess_title(blocks) -> str | None:
     """The cover title: the first paragraphs up to the one naming the 報告書 (a PDF cover
     often breaks the title over several lines)."""
-    from ingest.model import Paragraph
-    head = [b.text for b in blocks[:10] if isinstance(b, Paragraph)]
+    from ingest.model import Heading, Paragraph
+    head = [b.text for b in blocks[:10] if isinstance(b, (Paragraph, Heading))]
     for i, t in enumerate(head):
         if "報告書" in t:
             title = "".join(head[max(0, i - 3):i + 1]) if len(t) < 8 else t
             return title[:120]
     for b in blocks[:5]:
-        if isinstance(b, Paragraph) and len(b.text) >= 4:
+        if isinstance(b, (Paragraph, Heading)) and len(b.text) >= 4:
             return b.text[:80]
     return None

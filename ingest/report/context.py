@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Union
 
-from ingest.model import Block, Loc, Paragraph, Row, Table
+from ingest.model import Block, Heading, ListItem, Loc, Paragraph, Row, Table, Toc
 from kb.core.normalize import squash
 from kb.core.records import Fact, ParseNote, Record, Source, phase_of_step, stable_id
 
@@ -14,10 +14,20 @@ Unit = Union[Paragraph, Row]
 
 
 def blocks_to_units(blocks: Iterable[Block]) -> list[Unit]:
+    """Compatibility with the document model (until the recognisers read it): a
+    heading or list item is a paragraph of its text; a table of contents read
+    from a table gives its rows as before, one read from leader lines is skipped."""
     out: list[Unit] = []
     for b in blocks:
         if isinstance(b, Table):
             out.extend(b.rows)
+        elif isinstance(b, Toc):
+            if b.table is not None:
+                out.extend(b.table.rows)
+        elif isinstance(b, Heading):
+            out.append(Paragraph(b.text, b.loc))
+        elif isinstance(b, ListItem):
+            out.append(Paragraph(f"{b.marker}{b.text}" if b.marker else b.text, b.loc))
         else:
             out.append(b)
     return out

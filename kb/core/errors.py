@@ -39,6 +39,10 @@ class ImageOnlyPDFError(InputFileError):
     """The PDF has no text layer (scanned pages)."""
 
 
+class UnreadableDocumentError(InputFileError):
+    """A DOCX or HTML file that cannot be parsed (a broken package or markup)."""
+
+
 class TooMuchLossError(InputFileError):
     """Too large a share of the document could not be parsed."""
 
