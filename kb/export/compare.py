@@ -3,7 +3,7 @@ first bullets, citation) for every step, with the cities' key facts on top.
 Written as text, Markdown, JSON (the HTTP shape), DOCX or PPTX."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 from kb.core.errors import BadQueryError
@@ -33,7 +33,6 @@ class Comparison:
     profiles: tuple[CityFacts, ...]
     steps: tuple[StepRow, ...]
     documents: tuple[str, ...]
-    facts: dict[str, list] = field(default_factory=dict)  # city → every value of each fact and where (kb.browse.city_facts)
 
     @property
     def filename_stem(self) -> str:
@@ -44,7 +43,6 @@ class Comparison:
         return {
             "cities": list(self.cities),
             "profiles": {p.city: p.to_dict() for p in self.profiles},
-            "facts": {c: self.facts.get(c, []) for c in self.cities},
             "steps": [{"step": r.step, "label": r.label, "phase": r.phase,
                        "cells": {c: [p.to_dict() for p in r.cells.get(c, ())] for c in self.cities}}
                       for r in self.steps],
@@ -88,10 +86,8 @@ def build_comparison(store: Store, cities: Sequence[str] | str, step: str | None
         if prof is not None:
             profiles.append(profile_to_facts(prof, store.facts(city=c)))
     title = "自治体の比較：" + " × ".join(names) + (f"（{step_label(steps[0])}）" if step else "")
-    from kb.browse import city_facts
     return Comparison(title=title, cities=tuple(names), profiles=tuple(profiles), steps=tuple(rows),
-                      documents=tuple(document_line(d) for d in store.documents()),
-                      facts={c: city_facts(store, c) for c in names})
+                      documents=tuple(document_line(d) for d in store.documents()))
 
 
 def _practice_text(p: Practice, indent: str) -> list[str]:
