@@ -314,3 +314,10 @@ def test_an_answer_does_not_show_the_same_sentence_twice(page):
               for t in page.locator("#answer .statement-text").all_text_contents()]
     long = [v for v in values if len(v) >= 8]
     assert long and len(long) == len(set(long)), [v for v in long if long.count(v) > 1][:2]
+
+
+def test_an_answer_does_not_quote_a_reference_to_text_not_shown(page):
+    ask(page, "PFの立ち上げ方は？")
+    text = " ".join(page.locator("#answer .statement-text").all_text_contents())
+    assert "シンポジウム" in text  # the bullet is still quoted …
+    assert "上述の通り" not in text  # … without 「上述の通り、」, which points at text the reader does not see

@@ -134,6 +134,12 @@ export function withoutRepeats(blocks) {
   });
 }
 
+/** A quoted bullet that opens with 「上述の通り、」 points at text the reader does not see: the opener
+ * goes, the statement stays (as kb.core.display.without_dangling_reference does for the exports). */
+export function withoutBackReference(text) {
+  return text.replace(/(^|\s—\s|。)[・\s]*(?:上述|前述|先述|既述|上記)(?:の|した)?(?:通り|とおり|ように|様に)[、,，\s]*/g, "$1");
+}
+
 function factLabel(name) {
   return { pf_start: "連携PF 立ち上げ年度", council_start: "地域協議会 設置年度" }[name] || name;
 }
@@ -146,7 +152,7 @@ function renderBlock(b, chips) {
       return el(tag, { class: b.level === 3 ? "block-step" : "block-phase", dataset: { phase: b.phase || "", step: b.step || "" } }, text);
     }
     case "statement":
-      return el("p", { class: "statement" }, el("span", { class: "statement-text" }, b.text || ""), " ", chips(b.citations));
+      return el("p", { class: "statement" }, el("span", { class: "statement-text" }, withoutBackReference(b.text || "")), " ", chips(b.citations));
     case "table":
       return el("div", { class: "table-wrap" },
         el("table", { class: "data" },
