@@ -12,6 +12,7 @@ from kb.core.display import display_text, speaker_of
 from kb.core.normalize import squash
 from kb.export.timing import TIMING_WORD, timing_text
 from kb.core.errors import BadQueryError, NotFoundError
+from kb.core.vocab.answer import answer_vocab
 from kb.core.records import PHASES, STEP_MARKS, STEP_NAMES, STEPS, Record, step_label
 from kb.store import Store
 
@@ -26,7 +27,7 @@ CATEGORY_LABELS = dict(TRIAL_CATEGORIES)
 CATEGORY_FILTERS = {"research": {"research"}, "plan": {"plan"}, "do": {"do_support", "do_pr"},
                     "do_support": {"do_support"}, "do_pr": {"do_pr"}}
 TRIAL_SORTS = ("cost", "-cost", "period", "-period", "title", "-title", "city", "-city")
-FACT_LABELS = {"pf_start": "連携PF 立ち上げ年度", "council_start": "地域協議会 設置年度"}
+FACT_LABELS = answer_vocab().fact_labels  # one table of fact labels shown to users (kb/core/vocab/answer.json)
 
 
 def cited(record: Record) -> dict[str, Any]:
@@ -108,8 +109,8 @@ def known_city(store: Store, name: str) -> str:
     name = (name or "").strip()
     cities = _cities_in_order(store.records())
     if name not in cities:
-        raise NotFoundError(f"自治体「{name}」の記録はありません。登録されている自治体: {'、'.join(cities)} "
-                            f"(unknown city {name!r})")
+        raise NotFoundError(f"自治体「{name}」の記録はありません。登録されている自治体: {'、'.join(cities)}",
+                            f"unknown city {name!r}")
     return name
 
 
@@ -240,9 +241,9 @@ def _int_or_none(value: Any, name: str) -> int | None:
     try:
         n = int(value)
     except (TypeError, ValueError):
-        raise BadQueryError(f"{name}={value!r} は整数（円）で指定してください ({name} must be an integer in yen)") from None
+        raise BadQueryError(f"{name}={value!r} は整数（円）で指定してください", f"{name} must be an integer in yen") from None
     if n < 0:
-        raise BadQueryError(f"{name}={n} は 0 以上で指定してください ({name} must be >= 0)")
+        raise BadQueryError(f"{name}={n} は 0 以上で指定してください", f"{name} must be >= 0")
     return n
 
 
@@ -255,17 +256,17 @@ def list_trials(store: Store, *, city: str | None = None, category: str | None =
     if city:
         city = known_city(store, city)
     if category and category not in CATEGORY_FILTERS:
-        raise BadQueryError(f"category={category!r} は不正です。{', '.join(CATEGORY_FILTERS)} のいずれか "
-                            f"(unknown category; use one of {', '.join(CATEGORY_FILTERS)})")
+        raise BadQueryError(f"category={category!r} は不正です。{', '.join(CATEGORY_FILTERS)} のいずれか",
+                            f"unknown category; use one of {', '.join(CATEGORY_FILTERS)}")
     lo, hi = _int_or_none(min_cost, "min_cost"), _int_or_none(max_cost, "max_cost")
     if lo is not None and hi is not None and lo > hi:
-        raise BadQueryError(f"min_cost={lo} が max_cost={hi} より大きくなっています (min_cost > max_cost)")
+        raise BadQueryError(f"min_cost={lo} が max_cost={hi} より大きくなっています", "min_cost > max_cost")
     if sort and sort not in TRIAL_SORTS:
-        raise BadQueryError(f"sort={sort!r} は不正です。{', '.join(TRIAL_SORTS)} のいずれか "
-                            f"(unknown sort; use one of {', '.join(TRIAL_SORTS)})")
+        raise BadQueryError(f"sort={sort!r} は不正です。{', '.join(TRIAL_SORTS)} のいずれか",
+                            f"unknown sort; use one of {', '.join(TRIAL_SORTS)}")
     q = (q or "").strip()
     if len(q) > 100:
-        raise BadQueryError(f"検索語が長すぎます（{len(q)} 文字、100 文字まで）(q too long: {len(q)} > 100 chars)")
+        raise BadQueryError(f"検索語が長すぎます（{len(q)} 文字、100 文字まで）", f"q too long: {len(q)} > 100 chars")
     items = trial_items(store, store.records(kind="trial", city=city))
     if category:
         items = [t for t in items if t["category"] in CATEGORY_FILTERS[category]]
@@ -353,7 +354,7 @@ def date_label(iso: str) -> str:
 def record_view(store: Store, record_id: str) -> dict[str, Any]:
     """A record with its citation label, its document and where to see its source."""
     if not re.fullmatch(r"[0-9A-Za-z_\-]{1,64}", record_id or ""):
-        raise NotFoundError(f"記録 {record_id[:64]!r} はありません (unknown record id)")
+        raise NotFoundError(f"記録 {record_id[:64]!r} はありません", "unknown record id")
     r = store.record(record_id)
     doc = store.document(r.source.document)
     d = cited(r)

@@ -42,7 +42,6 @@ STEP_MARKS = {"1": "①", "2": "②", "3": "③", "4-1": "④-1", "4-2": "④-2"
               "6": "⑥", "7": "⑦", "8": "⑧", "9": "⑨"}
 
 KINDS = ("lesson", "breakthrough", "trial", "profile", "column", "summary", "overview", "context")
-SCOPES = ("庁内", "庁外")
 PATH_SEPARATOR = " › "  # between the parts of a citation's section path
 PATH_PART_CHARS = 16  # a part of a section path longer than this is cut with 「…」
 FIRST_PART_CHARS = 20  # … the first part (「2-2 熊本市」, 「1-4 調査研究事業の詳細…」)
