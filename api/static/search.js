@@ -167,6 +167,8 @@ function renderFacets(state, data) {
                                 onclick: () => { open.add(f.param); renderFacets(state, data); } }, `ほか ${rest} 件を表示`) : null));
   }
   const active = PARAMS.filter((k) => k !== "q" && state[k]);
+  document.querySelector("#search-facets-box summary").textContent =
+    active.length ? `絞り込み（${active.length} 件を選択中）` : "絞り込み";
   box.replaceChildren(
     active.length ? el("button", { type: "button", class: "facet-clear", onclick: () => go({ q: state.q }) },
                        "絞り込みをすべて外す") : null,

@@ -159,8 +159,7 @@ class InProcessBackend:
         else:
             pool = [(r, None) for r in self.searcher.corpus.records]
             cut = False
-        kept = [(r, s) for r, s in pool if matches(self.facet_values(r), filters)]
-        facets = count_facets(self.facet_values(r) for r, _ in kept)
+        kept, facets = narrow_and_count(pool, filters, self.facet_values)
         shown = kept[:request.k]
         passages = self._passages(query, [r for r, _ in shown]) if query and request.passages else {}
         out = tuple(Hit(r, s, passages.get(r.id), self.fiscal_years(r)) for r, s in shown)
@@ -175,6 +174,14 @@ class InProcessBackend:
             sets.append(frozenset().union(*(tokens_of(text[a:b]) for a, b in text_to_sentences(text))))
         weight = token_weights(sets)
         return {r.id: best_passage(r, query, q_tokens, tokens_of, weight) for r in records}
+
+
+def narrow_and_count(pool: list[tuple[Record, float | None]], filters: Mapping[str, str],
+                     values_of: Any) -> tuple[list[tuple[Record, float | None]], dict[str, Counter]]:
+    """The ranked pool narrowed by the filters, and the facet counts of what is left: the part of
+    a search that any engine returning its best ``depth`` hits can share."""
+    kept = [(r, s) for r, s in pool if matches(values_of(r), filters)]
+    return kept, count_facets(values_of(r) for r, _ in kept)
 
 
 def document_years(documents: Mapping[str, Mapping[str, Any]] | list[Mapping[str, Any]]) -> dict[str, int | None]:
@@ -198,4 +205,4 @@ def in_process_backend(settings: Any, documents: list[Mapping[str, Any]] | None 
 
 
 __all__ = ["FACETS", "FILTERS", "Hit", "InProcessBackend", "Retriever", "SearchRequest", "SearchResult",
-           "check_request", "document_years", "in_process_backend"]
+           "check_request", "document_years", "in_process_backend", "narrow_and_count"]
