@@ -19,8 +19,8 @@ How the corpora are made (from the real corpus records, ``pfkb build`` of corpus
   ``ask`` (no LLM) p50/p95 over the dev questions with the searcher's caches off, and filter
   exactness: for three municipalities (the corpus' own and invented ones) a city filter returns
   only that city's records, and all of them up to k.
-- incremental (largest size): one new report (a variant never seen) is added to the store and
-  ``build_index`` runs again; it must embed exactly that report's texts.
+- incremental (largest size): one new report (a municipality's chapter as a variant never seen) is
+  added to the store and ``build_index`` runs again; it must embed exactly that report's texts.
 
 The machine is shared: absolute timings are noisy, so growth is given as ratios to 1× from the
 same run; targets at 50×: search p95 ≤ 2× the 1× figure, peak RSS ≤ 1.5 GB."""
@@ -247,7 +247,13 @@ def run_one(args: argparse.Namespace) -> dict:
     if args.incremental:
         from kb.search.embed import EmbeddingCache
         from kb.search.nodes import node_text, record_to_node
-        new = make_copy(base, size, args.unique, pool)  # variant ``unique``: no copy uses it
+        # the new report: one municipality's chapter (the detailed one with fewest records) as variant
+        # ``unique``, which no copy uses, so all its texts are new; small, so that the run stays bounded
+        counts = {c: sum(r.city == c for _, recs, _ in base["documents"] for r in recs) for c in base["cities"]}
+        chapter = min((c for c, n in counts.items() if n >= 10), key=lambda c: counts[c])
+        one = {"documents": [(d, [r for r in recs if r.city == chapter], [f for f in fs if f.city == chapter])
+                             for d, recs, fs in base["documents"]], "cities": base["cities"]}
+        new = make_copy(one, size, args.unique, pool)
         texts = {node_text(record_to_node(r)) for p in new for r in p.records}
         cache = EmbeddingCache(data_dir / "cache" / "embeddings.sqlite3", searcher.manifest["embedder"])
         try:
@@ -263,6 +269,7 @@ def run_one(args: argparse.Namespace) -> dict:
         t0 = time.perf_counter()
         info = build_index(settings)
         out["incremental"] = {"report_records": sum(len(p.records) for p in new), "new_texts": len(texts) - len(known),
+                              "report": f"{chapter} の章（変種 {args.unique}）",
                               "embedded": info["embedded"], "build_s": time.perf_counter() - t0,
                               "records_after": info["records"]}
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
