@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 
 from kb.search.embed import EmbeddingCache, embed_passages, make_embedder
+from kb.core.faults import fault_point
 from kb.search.manifest import (CURRENT, INDEX_FORMAT, check_manifest, current_index_dir, embedder_key,  # noqa: F401
                                expected_manifest, read_manifest, require_index)
 from kb.search.nodes import node_text, record_to_node
@@ -103,6 +104,7 @@ def build_index(settings: Settings, progress: Progress | None = None, *, force: 
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    fault_point("index:written")
     _switch(root, final.name)
     _cleanup(root, keep={final.name, cur.name if cur else ""})
     return {"path": str(final), "records": len(records), "embedded": embedded, "status": "built"}
