@@ -32,6 +32,16 @@ from kb.store.jobs import ACTIVE, JobStore
 
 log = logging.getLogger("pfkb.api.jobs")
 POLL_S = 0.5  # how often a runner looks for jobs queued by another process
+_IMPORT_LOCK = threading.Lock()
+
+
+def import_search_stack() -> None:
+    """Import the search libraries once, one thread at a time: llama-index fails
+    when two threads import it at once (the warm-up search and the job runner)."""
+    with _IMPORT_LOCK:
+        import ingest.pipeline  # noqa: F401
+        import kb.search.index  # noqa: F401
+        import kb.search.searcher  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -146,6 +156,8 @@ class IngestJobs:
                 except Exception:  # noqa: BLE001 — a failed clean-up must not stop the runner
                     log.exception("recovery after restart failed")
             row = self._call("next_queued")
+            if row is not None:
+                import_search_stack()
             if row is None:
                 self._wake.wait(POLL_S)
                 self._wake.clear()

@@ -19,7 +19,7 @@ DOWNLOADS = {"/api/export": ["text/markdown",
                              "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                              "application/vnd.openxmlformats-officedocument.presentationml.presentation"],
              "/api/charts/{filename}": ["image/svg+xml", "image/png"],
-             "/api/sources/{document}/pages/{n}": ["image/png"]}
+             "/api/sources/{document}/pages/{page}": ["image/png"]}
 MIN_LENGTH = {"query": 1, "question": 1, "cities": 1}
 
 

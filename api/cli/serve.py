@@ -68,6 +68,8 @@ def warm_up(app, server) -> None:
         while not server.started and not server.should_exit:
             time.sleep(0.05)
         try:
+            from api.jobs import import_search_stack
+            import_search_stack()
             from kb.search.searcher import search
             search(app.state.settings, "連携PFの立ち上げ", k=1)
         except Exception as e:  # a failed warm-up is only a slower first request
