@@ -143,6 +143,10 @@ class Store:
             raise NotFoundError(f"文書 {doc_id!r} はありません", f"unknown document {doc_id!r}")
         return dict(row)
 
+    def document_or_none(self, doc_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return dict(row) if row else None
+
     def records(self, *, kind: str | None = None, city: str | None = None, step: str | None = None,
                 phase: str | None = None, document: str | None = None) -> list[Record]:
         where, args = [], []
