@@ -4,9 +4,11 @@ number printed on it, or the line of a text export). Recognisers read this model
 reader's own structures.
 
 Blocks: ``Heading`` (a section title found by numbering, typography or the table of contents),
-``Paragraph`` (body text; today's readers also emit headings as paragraphs), ``ListItem`` (a
-bulleted or numbered item), ``Table`` (rows; ``header_rows`` leading rows are column headings).
-Running headers and footers are not blocks: readers keep them apart as ``furniture``.
+``Paragraph`` (body text), ``ListItem`` (a bulleted or numbered item), ``Table`` (rows;
+``header_rows`` leading rows are column headings), ``Toc`` (a table of contents: its entries give
+the heading hierarchy and are never headings themselves; recognisers skip it). Running headers,
+footers, page numbers and footnotes are not blocks: readers keep them apart as ``Furniture`` in
+the ``DocumentModel``.
 
 Cell and paragraph text is normalised (``normalize_text``) and keeps its line
 breaks; ``cell_to_items`` turns it into logical items (a ■ headline, a ・
@@ -78,7 +80,54 @@ class ListItem:
     level: int = 1
 
 
-Block = Union[Heading, Paragraph, ListItem, Table]
+@dataclass(frozen=True)
+class TocEntry:
+    """One line of a table of contents: it names a heading and the page it is on.
+    It is never a heading itself; its ``level`` gives the heading hierarchy."""
+    text: str  # the heading's text, without the dot leader and the page ("1-2. 目的")
+    level: int
+    loc: Loc
+    numbering: str = ""
+    page_label: str = ""  # the page it points to, as printed ("3", "Ⅱ-1"); "" when missing
+
+
+@dataclass(frozen=True)
+class Toc:
+    """A table of contents, kept where it stands; recognisers skip it."""
+    entries: tuple[TocEntry, ...]
+    loc: Loc
+    table: "Table | None" = None  # the table it was read from, where it was one (kept for older recognisers)
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """Text that belongs to the page, not to the body: a running header or footer,
+    a page number, a footnote."""
+    text: str
+    loc: Loc
+    kind: str  # "header" | "footer" | "page_number" | "footnote"
+
+
+Block = Union[Heading, Paragraph, ListItem, Table, Toc]
+
+
+@dataclass(frozen=True)
+class DocumentModel:
+    """What a reader produces: the body's blocks in reading order, the page
+    furniture taken out of it, and the page count (None for a text export)."""
+    blocks: tuple[Block, ...]
+    furniture: tuple[Furniture, ...] = ()
+    pages: int | None = None
+    format: str = ""  # "pdf" | "text" | "html" | "docx"
+    title: str = ""  # the document's own title where it states one (HTML <title>, DOCX core properties)
+
+    @property
+    def headings(self) -> list[Heading]:
+        return [b for b in self.blocks if isinstance(b, Heading)]
+
+    @property
+    def tocs(self) -> list[Toc]:
+        return [b for b in self.blocks if isinstance(b, Toc)]
 
 # --- HTML fragments inside table cells (text export) --------------------------
 
@@ -175,11 +224,13 @@ def items_to_text(items: list[Item]) -> str:
 def block_text(block: Block) -> str:
     if isinstance(block, (Heading, Paragraph, ListItem)):
         return block.text
+    if isinstance(block, Toc):
+        return "\n".join(e.text for e in block.entries)
     return "\n".join("\t".join(r.cells) for r in block.rows)
 
 
 def block_loc(block: Block) -> Loc:
-    if isinstance(block, (Heading, Paragraph, ListItem)):
+    if isinstance(block, (Heading, Paragraph, ListItem, Toc)):
         return block.loc
     return block.rows[0].loc if block.rows else Loc()
 

@@ -1,0 +1,228 @@
+"""Readers → the document model: heading numbering and levels, the table of
+contents, page furniture and printed page numbers, reader settings; on strings
+and on small PDFs drawn here (bands with white text, 「N / M」 top right,
+「― N ―」 footers alternating left and right, a cover page that is not counted)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ingest.model import Heading, Paragraph, Table, Toc, block_loc
+from ingest.readers.headings import LevelStack, numbering_of, toc_line_parts
+from ingest.readers.pdf_furniture import page_number_in, printed_page_numbers
+from ingest.readers.settings import ReaderSettings, ReaderSettingsError
+from ingest.readers.text import text_to_document
+from kb.core.normalize import squash
+
+
+@pytest.mark.parametrize("text,family", [
+    ("第2章 事例集", "chapter"), ("第1部 総論", "part"), ("Ⅱ．基本的考え方", "roman"), ("Ⅱ-1 目的", "section"),
+    ("2-1. 福岡市", "section"), ("1-2-3 細目", "section3"), ("1. 取組の全体像", "dot"), ("１．推進法の規定", "dot"),
+    ("(1) 背景", "paren"), ("（２）重点計画の構成", "paren"), ("3) 留意点", "close_paren"), ("① 実態把握", "circled"),
+    ("(ア) 初期段階", "kana_paren"), ("【行程】", "bracket"), ("1.2 範囲", "decimal2"),
+])
+def test_numbering_families(text, family):
+    assert numbering_of(text)[1] == family
+
+
+@pytest.mark.parametrize("text", ["1.5倍に増えた", "令和6年度", "2024年の調査", "■ 見出し", "・箇条書き", "39.7%"])
+def test_not_numbering(text):
+    assert numbering_of(text) is None
+
+
+def test_levels_follow_the_nesting_of_numbering_styles():
+    stack = LevelStack()
+    seq = ["chapter", "section", "dot", "paren", "circled", "paren", "dot", "section", "paren", "chapter", "circled"]
+    assert [stack.level(f) for f in seq] == [1, 2, 3, 4, 5, 4, 3, 2, 3, 1, 2]
+
+
+def test_toc_lines():
+    assert toc_line_parts("（１）重点計画に定める事項 ........................ 2") == ("(1)重点計画に定める事項", "2")
+    assert toc_line_parts("はじめに ..................................... 1") == ("はじめに", "1")
+    assert toc_line_parts("令和6年度の取組は 3") is None  # a sentence ending in a number is not an entry
+
+
+EXPORT = """報告書の表紙
+
+目次
+
+第1章 概要\t1
+1-1. 目的\t1
+1-2. 体制\t2
+第2章 事例\t3
+
+第1章 概要
+
+1-1. 目的
+
+本業務は、地域の連携を進めるために行った。
+
+(1) 背景
+
+背景の本文です。
+
+1-2. 体制
+
+第2章 事例
+
+■ 見出しは段落のまま
+"""
+
+
+def test_text_export_headings_and_contents():
+    doc = text_to_document(EXPORT)
+    heads = [(h.text, h.level) for h in doc.headings]
+    assert heads == [("第1章概要", 1), ("1-1.目的", 2), ("(1)背景", 3), ("1-2.体制", 2), ("第2章事例", 1)]
+    (toc,) = doc.tocs
+    assert [(e.text, e.level, e.page_label) for e in toc.entries][:3] == [("第1章概要", 1, "1"), ("1-1.目的", 2, "1"),
+                                                                         ("1-2.体制", 2, "2")]
+    # contents entries are never headings, and body text stays paragraphs
+    assert not any(isinstance(b, Heading) and b.loc.line and b.loc.line < 9 for b in doc.blocks)
+    paras = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
+    assert "■見出しは段落のまま" in [squash(p) for p in paras]
+
+
+def test_markdown_headings_take_their_level():
+    doc = text_to_document("# 表題\n\n本文。\n\n## 小見出し\n\n本文。\n")
+    assert [(h.text, h.level, h.source) for h in doc.headings] == [("表題", 1, "markup"), ("小見出し", 2, "markup")]
+
+
+def test_page_numbers_in_running_lines():
+    assert [page_number_in(t) for t in ("12", "- 12 -", "― 12 ―", "12 / 58", "p.12", "12ページ",
+                                        "ある報告書 12", "3 ある報告書")] == [12, 12, 12, 12, 12, 12, 12, 3]
+    assert page_number_in("令和7年3月") is None
+
+
+def test_printed_pages_follow_the_page_order():
+    # a cover and a contents page without numbers, then 1..5; a stray number on page 4 (a year)
+    seen = {3: [1], 4: [2, 2024], 5: [3], 6: [4], 7: [5]}
+    assert printed_page_numbers(seen) == {3: 1, 4: 2, 5: 3, 6: 4, 7: 5}
+
+
+def test_reader_settings_are_checked():
+    with pytest.raises(ReaderSettingsError, match="edge_zone"):
+        ReaderSettings(edge_zone=0.8)
+    with pytest.raises(ReaderSettingsError, match="word_gap"):
+        ReaderSettings(word_gap=-1)
+    assert ReaderSettings().heading_size_ratio > 1
+
+
+# --- small PDFs drawn with reportlab ---------------------------------------------------
+
+BODY = "孤独・孤立対策の官民連携プラットフォームを立ち上げるための取組を、地域の団体とともに進めた。"
+
+
+def _draw(path: Path, pages: int = 6) -> None:
+    """A cover (not counted), then numbered pages: a running title and 「N / M」 top right,
+    「― N ―」 at the foot alternating left and right, a chapter heading in a dark band with
+    white text, numbered section headings in body type, body paragraphs."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+    for f in ("HeiseiMin-W3", "HeiseiKakuGo-W5"):
+        pdfmetrics.registerFont(UnicodeCIDFont(f))
+    w, h = A4
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("HeiseiKakuGo-W5", 22)
+    c.drawCentredString(w / 2, h / 2, "ある自治体の取組報告書")
+    c.showPage()
+    for n in range(1, pages):
+        c.setFont("HeiseiMin-W3", 8)
+        c.drawString(60, h - 40, "ある自治体の取組報告書")
+        c.drawRightString(w - 60, h - 40, f"{n} / {pages - 1}")
+        y = h - 100
+        if n % 2 == 1:
+            c.setFillColorRGB(0.1, 0.25, 0.5)
+            c.rect(55, y - 8, w - 110, 30, stroke=0, fill=1)
+            c.setFillColorRGB(1, 1, 1)
+            c.setFont("HeiseiKakuGo-W5", 14)
+            c.drawString(65, y, f"第{(n + 1) // 2}章 章の題{n}")
+            c.setFillColorRGB(0, 0, 0)
+            y -= 50
+        c.setFont("HeiseiMin-W3", 10.5)
+        c.drawString(60, y, f"{n}-1. 節の題{n}")
+        y -= 30
+        for k in range(8):
+            c.drawString(60, y, f"{BODY}")
+            y -= 16
+        c.drawString(60, y - 10, f"({1}) 小見出し{n}")
+        y -= 40
+        for k in range(6):
+            c.drawString(60, y, BODY)
+            y -= 16
+        foot = f"― {n} ―"
+        if n % 2:
+            c.drawRightString(w - 60, 40, foot)
+        else:
+            c.drawString(60, 40, foot)
+        c.showPage()
+    c.save()
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory):
+    from ingest.readers.pdf import pdf_to_document
+    path = tmp_path_factory.mktemp("drawn") / "report.pdf"
+    _draw(path)
+    return pdf_to_document(path)
+
+
+def test_band_headings_and_levels(drawn):
+    heads = [(squash(h.text), h.level, h.loc.page) for h in drawn.headings if h.loc.page > 1]
+    assert ("第1章章の題1", 1, 2) in heads
+    assert ("1-1.節の題1", 2, 2) in heads
+    assert ("(1)小見出し1", 3, 2) in heads
+    assert ("2-1.節の題2", 2, 3) in heads
+    assert ("第2章章の題3", 1, 4) in heads
+
+
+def test_printed_pages_and_furniture(drawn):
+    by_page = {block_loc(b).page: block_loc(b).printed_page for b in drawn.blocks if block_loc(b).page}
+    assert by_page[2] == "1" and by_page[6] == "5"  # the cover is page 1 but not numbered
+    assert by_page.get(1) is None
+    body = " ".join(squash(b.text) for b in drawn.blocks if isinstance(b, (Paragraph, Heading)) and b.loc.page > 1)
+    assert "/5" not in body and "―" not in body
+    assert body.count("ある自治体の取組報告書") == 0
+    kinds = {f.kind for f in drawn.furniture}
+    assert {"page_number", "header"} <= kinds or "page_number" in kinds
+    assert sum(f.kind == "page_number" for f in drawn.furniture) >= 5
+
+
+# --- a real government PDF ---------------------------------------------------------------
+
+REAL = Path(__file__).parent / "pdfs" / "juten_keikaku_r7_gaiyou_kihonhoushin.pdf"
+
+
+@pytest.fixture(scope="module")
+def real():
+    from ingest.readers.pdf import pdf_to_document
+    return pdf_to_document(REAL)
+
+
+def test_real_pdf_matches_its_golden_reading(real):
+    import json
+    from tests.golden_reader import golden_path, reduce
+    golden = json.loads(golden_path(REAL).read_text(encoding="utf-8"))
+    assert reduce(real) == golden, "reader output changed: if on purpose, run python -m tests.golden_reader"
+
+
+def test_real_pdf_structure(real):
+    heads = {squash(h.text): h for h in real.headings}
+    one = heads["I.重点計画について"]
+    assert (one.level, one.loc.page, one.loc.printed_page) == (1, 5, "2")
+    assert heads["1.推進法の規定と重点計画の関係"].level == 2
+    assert heads["(1)重点計画に定める事項"].level == 3
+    assert heads["II.孤独・孤立対策の基本的考え方等"].level == 1
+    # the contents page gives the hierarchy but none of its entries is a heading
+    (toc,) = real.tocs
+    assert len(toc.entries) >= 25 and toc.loc.page == 3
+    assert not any(h.loc.page == 3 and h.text != "目次" for h in real.headings)
+    # printed page numbers are furniture, never body text; footnotes too
+    body = [b.text for b in real.blocks if isinstance(b, Paragraph)]
+    assert not any(re.fullmatch(r"\d{1,3}", squash(t)) for t in body)
+    assert sum(f.kind == "page_number" for f in real.furniture) == 23
+    assert any(f.kind == "footnote" and "推進法において" in f.text for f in real.furniture)
+    assert not any("推進法において、孤独・孤立の状態とは" in t for t in body)
