@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import routes_ask, routes_browse, routes_export, routes_sources, routes_upload
+from api import routes_ask, routes_browse, routes_export, routes_search, routes_sources, routes_upload
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.guard import Guard
@@ -61,7 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(Guard, settings=settings)
 
     install_error_handlers(app)
-    for module in (routes_ask, routes_browse, routes_sources, routes_upload, routes_export):
+    for module in (routes_ask, routes_browse, routes_sources, routes_upload, routes_export, routes_search):
         app.include_router(module.router)
     install_openapi(app)
     install_docs(app)

@@ -68,3 +68,8 @@ def trials(city: Optional[str] = Query(None, description="自治体名"),
 @router.get("/documents", summary="取り込んだ報告書の一覧")
 def documents(state: AppState = Depends(app_state)) -> dict[str, Any]:
     return {"documents": browse.list_documents(state.store())}
+
+
+@router.get("/about", summary="資料について: 収録している報告書と、対象の自治体（詳しく載っているか、第1章の整理マップのみか）")
+def about(state: AppState = Depends(app_state)) -> dict[str, Any]:
+    return browse.about(state.store())

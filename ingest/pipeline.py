@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable
 
 from ingest.read import DocumentMeta, default_document_id, read_document
 from kb.core.errors import InputFileError, PfkbError, SettingsError
+from ingest.report.understood import UNDERSTOOD_SECTION
 from kb.core.faults import fault_point
 from kb.core.records import ParsedDocument
 from kb.core.settings import Settings
@@ -61,6 +62,7 @@ class IngestResult:
     records: int
     recognized: bool
     warnings: int
+    understood: str = ""  # one line: which recognisers fired, records per kind, shares (ingest.report.understood)
     renamed_from: str | None = None  # the file's name gave this id, which another document has
 
     @property
@@ -222,7 +224,7 @@ def ingest_paths(settings: Settings, paths: Iterable[Path | str], *, origin: str
                 (settings.sources_dir / old["stored_file"]).unlink(missing_ok=True)
             warnings = sum(1 for n in doc.notes if n.severity in ("warning", "unparsed"))
             results.append(IngestResult(str(pl.path), pl.document, status, len(doc.records),
-                                        doc.document.recognized, warnings, pl.renamed_from))
+                                        doc.document.recognized, warnings, _understood_line(doc), pl.renamed_from))
         return results
     finally:
         if own:
@@ -281,6 +283,22 @@ def rebuild(settings: Settings, paths: Iterable[Path | str] | None = None, *,
     return RebuildResult(ingested, info)
 
 
+def _understood_line(doc: ParsedDocument) -> str:
+    from ingest.report.understood import stored_understanding, understanding_line
+    return understanding_line(stored_understanding(doc.records, doc.notes))
+
+
+def understood_by_document(store: Store) -> dict[str, Any]:
+    """Per document: what the recognisers understood (see ingest.report.understood)."""
+    from ingest.report.understood import stored_understanding, understanding_line
+    notes = store.notes()
+    out = {}
+    for d in store.documents():
+        u = stored_understanding(store.records(document=d["id"]), [n for n in notes if n.document == d["id"]])
+        out[d["id"]] = {**u, "line": understanding_line(u)}
+    return out
+
+
 def stats(store: Store) -> dict[str, Any]:
     recs = store.records()
     by = Counter((r.city or "（全体）", r.kind, r.phase or "-") for r in recs)
@@ -294,8 +312,9 @@ def stats(store: Store) -> dict[str, Any]:
         "notes": {
             "unparsed": [n.__dict__ for n in notes if n.severity == "unparsed"],
             "warning": [n.__dict__ for n in notes if n.severity == "warning"],
-            "info": [n.__dict__ for n in notes if n.severity == "info"],
+            "info": [n.__dict__ for n in notes if n.severity == "info" and n.section != UNDERSTOOD_SECTION],
         },
+        "understood": understood_by_document(store),
     }
 
 

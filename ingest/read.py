@@ -159,8 +159,10 @@ def read_model(path: Path | str, settings: ReaderSettings = DEFAULT_SETTINGS) ->
 
 
 def read_document(path: Path | str, meta: DocumentMeta | None = None,
-                  settings: ReaderSettings = DEFAULT_SETTINGS) -> ParsedDocument:
-    """Read and parse one file; raises an ``InputFileError`` subclass on bad input."""
+                  settings: ReaderSettings = DEFAULT_SETTINGS, step_scorer=None) -> ParsedDocument:
+    """Read and parse one file; raises an ``InputFileError`` subclass on bad input. ``step_scorer``
+    (``predict(text, phase)``) infers the steps a document does not label (default: the fitted
+    BM25 classifier of ingest.recognise.steps)."""
     path = Path(path)
     meta = meta or DocumentMeta()
     model = read_model(path, settings)
@@ -171,7 +173,7 @@ def read_document(path: Path | str, meta: DocumentMeta | None = None,
     doc = Document(id=meta.id or default_document_id(path), title=title, file=path.name,
                    sha256=sha256_file(path), format=fmt, publisher=meta.publisher, date=meta.date,
                    region=meta.region, pages=pages)
-    parsed = blocks_to_parsed(blocks, doc)
+    parsed = blocks_to_parsed(blocks, doc, step_scorer)
     unparsed = [n for n in parsed.notes if n.severity == "unparsed"]
     if parsed.records and len(unparsed) > MAX_UNPARSED_SHARE * len(parsed.records) + 5:
         raise TooMuchLossError(path, f"{len(unparsed)} 個の断片を解析できませんでした", "too many unparsed fragments",

@@ -6,6 +6,7 @@ import functools
 import json
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -63,26 +64,56 @@ def handle_errors(fn: Callable) -> Callable:
     return wrapper
 
 
+def remaining_text(started: float, now: float, done: int, total: int) -> str:
+    """「（残り 約40秒）」 from the pace so far; "" until there is a pace or when done."""
+    if done <= 0 or done >= total or now <= started:
+        return ""
+    left = (now - started) / done * (total - done)
+    return f"（残り 約{int(left // 60)}分{int(left % 60)}秒）" if left >= 60 else f"（残り 約{max(1, int(left))}秒）"
+
+
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 class Progress:
-    """A tqdm progress bar on stderr (quiet when not a terminal unless forced)."""
+    """Progress on stderr with the time left: a tqdm bar on a terminal, else a line every few
+    seconds (「埋め込み 120/233 件（残り 約40秒）」). A new stage (the message's first word:
+    解析中 → 埋め込み → BM25) starts a new bar, so the time left is that stage's."""
 
     def __init__(self, desc: str):
+        self.desc, self.stage, self.bar = desc, "", None
+        self.tty = sys.stderr.isatty()
+        self.started = self.last_line = 0.0
+        self.printed = False
+
+    def _new_bar(self, stage: str, total: int) -> None:
         from tqdm import tqdm
-        self.bar = tqdm(total=0, desc=desc, unit="file", file=sys.stderr, leave=True,
-                        disable=None)
+        if self.bar is not None:
+            self.bar.close()
+        self.stage, self.started = stage, time.monotonic()
+        self.last_line, self.printed = self.started, False  # quiet for a stage that takes under 5 s
+        self.bar = tqdm(total=total, desc=f"{self.desc}: {stage}"[:40], unit="件", file=sys.stderr, leave=True,
+                        disable=not self.tty, bar_format="{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} 件 "
+                                                           "[経過 {elapsed}、残り {remaining}]")
 
     def __call__(self, message: str, done: int, total: int) -> None:
+        stage = (message.split() or [""])[0]
+        if self.bar is None or stage != self.stage:
+            self._new_bar(stage, total)
         self.bar.total = total
-        self.bar.set_description(message[:40])
         self.bar.n = done
         self.bar.refresh()
+        if not self.tty:
+            now = time.monotonic()
+            if now - self.last_line >= 5 or (done >= total and self.printed):
+                self.last_line, self.printed = now, True
+                click.echo(f"{self.desc}: {stage} {done}/{total} 件{remaining_text(self.started, now, done, total)}",
+                           err=True)
 
     def close(self) -> None:
-        self.bar.close()
+        if self.bar is not None:
+            self.bar.close()
 
 
 class StageBars:

@@ -41,6 +41,8 @@ def build(ctx: click.Context, data_dir: Path | None, corpus_dir: Path | None, no
         bars.close()
     for r in done.ingested:
         click.echo(f"{r.status:9} {r.document}  記録 {r.records} 件" + ("" if r.recognized else "  (構成を認識できず context として取り込み)"))
+        if r.understood:
+            click.echo(f"          {r.understood}")
     if done.index is not None:
         info = done.index
         click.echo(f"索引: {info['path']} (記録 {info['records']} 件, 新規埋め込み {info['embedded']} 件)")
@@ -66,6 +68,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], data_dir: Path | None, r
         click.echo(f"{r.status:9} {r.document}  記録 {r.records} 件 ({printable(r.path)})")
         if r.renamed_from:
             click.echo(f"注意: {r.note_ja}", err=True)
+        if r.understood:
+            click.echo(f"          {r.understood}")
         if not r.recognized:
             click.echo(f"警告: {printable(r.path)}: 報告書の構成を認識できませんでした。context 記録として取り込みました "
                        f"(structure not recognised; ingested as generic context records)", err=True)
@@ -92,6 +96,8 @@ def stats(ctx: click.Context, data_dir: Path | None, as_json: bool) -> None:
     click.echo(f"文書 {len(data['documents'])} 件, 記録 {data['records']} 件")
     for d in data["documents"]:
         click.echo(f"  {d['id']} [{d['format']}] {d['title'][:50]}" + ("" if d["recognized"] else " (構成を認識できず)"))
+        if d["id"] in data.get("understood", {}):
+            click.echo(f"      {data['understood'][d['id']]['line']}")
     click.echo("種類別: " + ", ".join(f"{k} {v}" for k, v in sorted(data["by_kind"].items())))
     click.echo(f"{'都市':<10}{'種類':<14}{'段階':<16}件数")
     for row in data["by_city_kind_phase"]:

@@ -79,6 +79,17 @@ def warm_up(app, server) -> None:
     threading.Thread(target=run, name="pfkb-warm-up", daemon=True).start()
 
 
+def announce_when_ready(server, url: str) -> None:
+    """Print the address once the server answers (not before: a click on it would fail)."""
+    def run() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        if server.started:
+            click.echo(f"\n準備ができました。ブラウザで開いてください: {url}\n"
+                       f"（API の説明: {url}docs　終了: Ctrl+C）", err=True)
+    threading.Thread(target=run, name="pfkb-announce", daemon=True).start()
+
+
 @click.command()
 @click.option("--host", default=None, help="待ち受けるアドレス (default: $PFKB_HOST or 127.0.0.1)")
 @click.option("--port", type=int, default=None, help="ポート (default: $PFKB_PORT or 8000)")
@@ -111,5 +122,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, data_dir: Path
                                            access_log=False))
     if not no_build:
         warm_up(app, server)
-    click.echo(f"pfkb: http://{settings.host}:{settings.port}/ （API の説明: /docs）", err=True)
+    url = f"http://{settings.host}:{settings.port}/"
+    click.echo(f"pfkb: {url} で起動しています…", err=True)
+    announce_when_ready(server, url)
     server.run()

@@ -168,9 +168,6 @@ def make_embedder(settings: Settings) -> BaseEmbedding:
     return SentenceTransformerEmbedding(settings.embed_model)
 
 
-from kb.search.manifest import embedder_key  # noqa: E402,F401  (kept importable from here)
-
-
 class EmbeddingCache:
     """content hash → vector, in SQLite under the data dir, one table per embedder."""
 
