@@ -53,8 +53,8 @@ def run(state: AppState, params: SearchParams, limit: int) -> tuple[SearchResult
     doc = canonical.get("document")
     if doc and doc not in documents:
         known = "、".join(list(documents)[:5])
-        raise BadQueryError(f"文書 document={doc!r} は取り込まれていません。取り込み済みの文書: {known} "
-                            f"(unknown document {doc!r})")
+        raise BadQueryError(f"文書 document={doc!r} は取り込まれていません。取り込み済みの文書: {known}",
+                            f"unknown document {doc!r}")
     backend = in_process_backend(state.settings, list(documents.values()))
     return backend.search(SearchRequest(query=query, filters=canonical, k=limit)), documents, canonical
 
