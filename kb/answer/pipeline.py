@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from kb.answer import compose as C
-from kb.answer.blocks import Block, Blocks, render_markdown
+from kb.answer.blocks import Block, Blocks, Statement, render_markdown
 from kb.answer.awkward import is_english, is_kana_only, is_short, reading_lexicon
 from kb.answer.followup import Turn, read_history, resolve
 from kb.answer.compute import asks_computation, compute as compute_figures
@@ -30,6 +30,7 @@ from kb.search.corpus import Corpus
 from kb.search.query import QueryAnalysis
 
 V = answer_vocab()
+LEAD_FORMS = ("fact", "trial", "city")  # forms whose composer quotes the asked field or figure first
 PHASE_ORDER = {code: i for i, (code, _label) in enumerate(PHASES)}
 NO_EVIDENCE_TEXT = V.no_evidence_text
 
@@ -484,8 +485,17 @@ def key_points(searcher: AssistantSearcher, q: Question, got: Retrieved, c: Cont
     cos = {h.record.id: h.score for h in got.dense}
     lo, hi = (min(cos.values()), max(cos.values())) if cos else (0.0, 0.0)
     dense = {rid: (v - lo) / (hi - lo) if hi > lo else 1.0 for rid, v in cos.items()}
+    lead = list(c.lead)
+    if form in LEAD_FORMS and not lead:  # a figure, a trial's fields, a profile: the composer's first quotes say it
+        for blk in c.blocks.items:
+            if isinstance(blk, Statement) and blk.citations and len(lead) < tuning.key_min:
+                if form != "trial" and any(blk.citations[0] in k.citations for k in lead):
+                    continue  # one quote of a record (a trial's content and its cost are two)
+                r = c.blocks.cited[blk.citations[0]]
+                label = "" if blk.text.startswith(r.city or "\0") else city_label(r)
+                lead.append(KeySentence(label + blk.text, blk.citations))
     cands = score_sentences(pool, c.evidence.terms, searcher.text_tokens, idf, dense, order, tuning)
-    picked = pick_key_sentences(cands, tuning, lead=c.lead, label=city_label)
+    picked = pick_key_sentences(cands, tuning, lead=lead, label=city_label)
     if form == "setup":  # the roadmap's key points in the order of its phases
         by_id = {r.id: r for r in pool}
         picked = tuple(sorted(picked, key=lambda k: PHASE_ORDER.get(by_id[k.citations[0]].phase, 9)))
