@@ -67,13 +67,14 @@ def eval_cmd(ctx: click.Context, question_files: tuple[Path, ...], modes: tuple[
     extra = []
     if "ask" in wanted:
         from eval.ask_eval import ask_table, run_ask_eval
-        ask = run_ask_eval(settings, questions)
-        click.echo("")
-        click.echo(ask_table(ask))
-        extra.append("## ask\n\n" + ask_table(ask))
-        if show_misses:
-            for m in ask["misses"]:
-                click.echo(f"  ask miss {m['id']}: {m['why']} — {m['question']}")
+        for f in question_files or (DEV_QUESTIONS,):  # one table per question file
+            ask = run_ask_eval(settings, read_questions(f))
+            click.echo(f"\nask: {f}")
+            click.echo(ask_table(ask))
+            extra.append(f"## ask: {f}\n\n" + ask_table(ask))
+            if show_misses:
+                for m in ask["misses"]:
+                    click.echo(f"  ask miss {m['id']}: {m['why']} — {m['question']}")
     if show_misses:
         for r in results:
             for m in r.misses:
@@ -90,14 +91,19 @@ def eval_cmd(ctx: click.Context, question_files: tuple[Path, ...], modes: tuple[
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="JSON で出力（answer, citations, no_evidence, question_type, conflicts…）")
 @click.option("--no-llm", is_flag=True, help="LLM が設定されていても使わない")
+@click.option("--history", "history_file", type=click.Path(path_type=Path), default=None,
+              help="それまでの質問と回答の JSON ファイル（[{\"question\", \"answer\"}]、古い順）。続きの質問に使う")
 @data_dir_option
 @click.pass_context
 @handle_errors
-def ask(ctx: click.Context, question: str, as_json: bool, no_llm: bool, data_dir: Path | None) -> None:
+def ask(ctx: click.Context, question: str, as_json: bool, no_llm: bool, history_file: Path | None,
+        data_dir: Path | None) -> None:
     """質問に、段階・ステップ別に整理し出典つきで答える（LLM 不要）。"""
+    from kb.answer.followup import read_history_file
     from kb.answer.pipeline import ask as compose
     settings = settings_from(ctx, data_dir=data_dir)
-    answer = compose(settings, question, use_llm=False if no_llm else None)
+    history = [t.__dict__ for t in read_history_file(history_file)] if history_file else None
+    answer = compose(settings, question, use_llm=False if no_llm else None, history=history)
     if as_json:
         echo_json(answer.to_dict())
         return
