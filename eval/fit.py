@@ -31,7 +31,7 @@ def check_tuning_files(paths: Sequence[Path]) -> None:
     for p in paths:
         if "test" in Path(p).name:
             raise SettingsError(f"{p}: テスト用の質問ファイルは当てはめ (--fit) に使えません。*_tune.jsonl などを"
-                                f"指定してください (a test split is never used for fitting; pass tuning files)")
+                                f"指定してください", "a test split is never used for fitting; pass tuning files")
 
 
 @dataclass
@@ -123,7 +123,7 @@ def fit_fusion(settings: Settings, question_files: Sequence[Path], *, save: bool
     examples = collect(searcher, questions)
     if len(examples) < 10:
         raise SettingsError(f"当てはめに使える質問が {len(examples)} 問しかありません (gold のある質問が 10 問以上"
-                            f"必要です) (too few questions with gold to fit: {len(examples)})")
+                            f"必要です)", f"too few questions with gold to fit: {len(examples)}")
     cv = cross_validate(examples)
     hand = handset_figures(searcher, examples)
     weights = fit_weights(examples)

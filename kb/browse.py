@@ -8,8 +8,11 @@ import re
 from collections import defaultdict
 from typing import Any, Iterable
 
+from kb.core.display import display_text, speaker_of
 from kb.core.normalize import squash
+from kb.export.timing import TIMING_WORD, timing_text
 from kb.core.errors import BadQueryError, NotFoundError
+from kb.core.vocab.answer import answer_vocab
 from kb.core.records import PHASES, STEP_MARKS, STEP_NAMES, STEPS, Record, step_label
 from kb.store import Store
 
@@ -24,14 +27,38 @@ CATEGORY_LABELS = dict(TRIAL_CATEGORIES)
 CATEGORY_FILTERS = {"research": {"research"}, "plan": {"plan"}, "do": {"do_support", "do_pr"},
                     "do_support": {"do_support"}, "do_pr": {"do_pr"}}
 TRIAL_SORTS = ("cost", "-cost", "period", "-period", "title", "-title", "city", "-city")
-FACT_LABELS = {"pf_start": "連携PF 立ち上げ年度", "council_start": "地域協議会 設置年度"}
+FACT_LABELS = answer_vocab().fact_labels  # one table of fact labels shown to users (kb/core/vocab/answer.json)
 
 
 def cited(record: Record) -> dict[str, Any]:
-    """A record as a result item plus the citation label shown on its chip."""
+    """A record as a result item plus the citation label shown on its chip, its text as people
+    read it (kb.core.display), the 行程表 timing in words with the Western date, and a column's
+    quotes grouped under their speakers."""
     d = record.to_dict()
     d["label"] = record.citation_label()
+    for key in ("title", "text", "timing", "period", "vendor"):
+        if isinstance(d.get(key), str):
+            d[key] = display_text(d[key])
+    if record.fields.get("timing"):
+        d["timing_label"] = f"{TIMING_WORD} {timing_text(record.fields.get('timing'), record.fields.get('year'))}"
+    if record.kind == "column":
+        d["quotes"] = quotes_of(d["text"])
     return d
+
+
+def quotes_of(text: str) -> list[dict[str, Any]]:
+    """A column's text as [{"speaker": 「…様」 or None, "lines": [...]}]: a bullet that only names
+    a speaker heads the bullets that follow it instead of being one of them."""
+    groups: list[dict[str, Any]] = [{"speaker": None, "lines": []}]
+    for line in (text or "").split("\n"):
+        if not line.strip():
+            continue
+        who = speaker_of(line)
+        if who:
+            groups.append({"speaker": who, "lines": []})
+        else:
+            groups[-1]["lines"].append(line.strip())
+    return [g for g in groups if g["speaker"] or g["lines"]]
 
 
 def phase_tree() -> list[dict[str, Any]]:
@@ -82,8 +109,8 @@ def known_city(store: Store, name: str) -> str:
     name = (name or "").strip()
     cities = _cities_in_order(store.records())
     if name not in cities:
-        raise NotFoundError(f"自治体「{name}」の記録はありません。登録されている自治体: {'、'.join(cities)} "
-                            f"(unknown city {name!r})")
+        raise NotFoundError(f"自治体「{name}」の記録はありません。登録されている自治体: {'、'.join(cities)}",
+                            f"unknown city {name!r}")
     return name
 
 
@@ -167,28 +194,15 @@ def roadmap(store: Store, city: str | None = None) -> dict[str, Any]:
 # --- trial projects ------------------------------------------------------------
 
 
-def _bigrams(text: str) -> set[str]:
-    t = re.sub(r"[\W_]+", "", squash(text))
-    return {t[i:i + 2] for i in range(len(t) - 1)} or ({t} if t else set())
+# the export's category codes (kb.export.trial_steps) → the codes of the trials view's filter
+_CATEGORY_CODES = {"R": "research", "P": "plan", "D:支援提供": "do_support", "D:広報・周知": "do_pr"}
 
 
-def trial_category(title: str, overview: Record | None) -> str | None:
-    """The R/P/D column of the chapter 1 map that names this trial (matched by
-    title words, since the map abbreviates titles), or None."""
-    if overview is None:
-        return None
-    mine = _bigrams(title)
-    best, best_score = None, 0.0
-    for cat, _ in TRIAL_CATEGORIES:
-        for entry in overview.fields.get(cat) or []:
-            for piece in re.split(r"[・+＋]", entry):
-                theirs = _bigrams(piece)
-                if not mine or not theirs:
-                    continue
-                score = 2 * len(mine & theirs) / (len(mine) + len(theirs))
-                if score > best_score:
-                    best, best_score = cat, score
-    return best if best_score >= 0.3 else None
+def trial_category(trial: Record, overview: Record | None) -> str:
+    """The R/P/D kind of a trial project — the one function the trials view, the spending chart
+    and the packs share (kb.export.trial_steps.trial_category), so that their sums agree."""
+    from kb.export.trial_steps import trial_category as category_of
+    return _CATEGORY_CODES[category_of(trial, overview)[0]]
 
 
 _MONTH = re.compile(r"(\d{1,2})\s*(?:月|/\d)")
@@ -208,11 +222,12 @@ def _fiscal_order(month: int | None) -> int:
 
 
 def trial_items(store: Store, trials: list[Record]) -> list[dict[str, Any]]:
-    overviews = {r.city: r for r in store.records(kind="overview")}
+    from kb.export.trial_steps import overview_by_city
+    overviews = overview_by_city(store.records(kind="overview"))
     out = []
     for r in trials:
         d = cited(r)
-        cat = trial_category(r.title, overviews.get(r.city))
+        cat = trial_category(r, overviews.get(r.city))
         d["category"] = cat
         d["category_label"] = CATEGORY_LABELS.get(cat) if cat else None
         d["start_month"] = start_month(r.fields.get("period"))
@@ -226,9 +241,9 @@ def _int_or_none(value: Any, name: str) -> int | None:
     try:
         n = int(value)
     except (TypeError, ValueError):
-        raise BadQueryError(f"{name}={value!r} は整数（円）で指定してください ({name} must be an integer in yen)") from None
+        raise BadQueryError(f"{name}={value!r} は整数（円）で指定してください", f"{name} must be an integer in yen") from None
     if n < 0:
-        raise BadQueryError(f"{name}={n} は 0 以上で指定してください ({name} must be >= 0)")
+        raise BadQueryError(f"{name}={n} は 0 以上で指定してください", f"{name} must be >= 0")
     return n
 
 
@@ -241,17 +256,17 @@ def list_trials(store: Store, *, city: str | None = None, category: str | None =
     if city:
         city = known_city(store, city)
     if category and category not in CATEGORY_FILTERS:
-        raise BadQueryError(f"category={category!r} は不正です。{', '.join(CATEGORY_FILTERS)} のいずれか "
-                            f"(unknown category; use one of {', '.join(CATEGORY_FILTERS)})")
+        raise BadQueryError(f"category={category!r} は不正です。{', '.join(CATEGORY_FILTERS)} のいずれか",
+                            f"unknown category; use one of {', '.join(CATEGORY_FILTERS)}")
     lo, hi = _int_or_none(min_cost, "min_cost"), _int_or_none(max_cost, "max_cost")
     if lo is not None and hi is not None and lo > hi:
-        raise BadQueryError(f"min_cost={lo} が max_cost={hi} より大きくなっています (min_cost > max_cost)")
+        raise BadQueryError(f"min_cost={lo} が max_cost={hi} より大きくなっています", "min_cost > max_cost")
     if sort and sort not in TRIAL_SORTS:
-        raise BadQueryError(f"sort={sort!r} は不正です。{', '.join(TRIAL_SORTS)} のいずれか "
-                            f"(unknown sort; use one of {', '.join(TRIAL_SORTS)})")
+        raise BadQueryError(f"sort={sort!r} は不正です。{', '.join(TRIAL_SORTS)} のいずれか",
+                            f"unknown sort; use one of {', '.join(TRIAL_SORTS)}")
     q = (q or "").strip()
     if len(q) > 100:
-        raise BadQueryError(f"検索語が長すぎます（{len(q)} 文字、100 文字まで）(q too long: {len(q)} > 100 chars)")
+        raise BadQueryError(f"検索語が長すぎます（{len(q)} 文字、100 文字まで）", f"q too long: {len(q)} > 100 chars")
     items = trial_items(store, store.records(kind="trial", city=city))
     if category:
         items = [t for t in items if t["category"] in CATEGORY_FILTERS[category]]
@@ -297,10 +312,49 @@ def list_documents(store: Store) -> list[dict[str, Any]]:
              "records": counts[d["id"]]} for d in store.documents()]
 
 
+def about(store: Store) -> dict[str, Any]:
+    """The 資料について view: which reports are in the knowledge base (publisher, date, pages, records
+    by kind) and which municipalities they cover, how deeply — all counted from the records: a
+    municipality with its own section (profile, lessons, trials …) is covered in detail; one that
+    appears only in a row of the chapter 1 map is covered by that row alone."""
+    records = store.records()
+    by_doc: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in records:
+        by_doc[r.source.document][r.kind] += 1
+    documents = []
+    for d in store.documents():
+        kinds = by_doc.get(d["id"], {})
+        documents.append({**{k: d.get(k) for k in DOCUMENT_FIELDS}, "recognized": bool(d["recognized"]),
+                          "date_label": date_label(d.get("date") or ""),
+                          "records": sum(kinds.values()), "kinds": dict(kinds)})
+    detailed, mapped = [], []
+    for c in list_cities(store):
+        docs = sorted({r.source.document for r in records if r.city == c["city"]})
+        entry = {"city": c["city"], "counts": c["counts"], "documents": docs}
+        (detailed if c["detailed"] else mapped).append(entry)
+    return {"documents": documents, "detailed": detailed, "map_only": mapped,
+            "kind_labels": dict(KIND_LABELS), "records": len(records)}
+
+
+KIND_LABELS = {"lesson": "留意点", "breakthrough": "ブレイクスルー要因", "trial": "試行的事業", "profile": "自治体の概要",
+               "column": "団体の声（コラム）", "summary": "第1章の示唆", "overview": "第1章の整理マップの行",
+               "context": "その他の記載", "measure": "施策"}
+
+
+def date_label(iso: str) -> str:
+    """「2025-03」 → 「2025年3月（令和7年3月）」; other text unchanged."""
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", iso.strip())
+    if not m:
+        return iso
+    year, month = int(m.group(1)), int(m.group(2))
+    era = f"令和{year - 2018}年" if year >= 2019 else f"平成{year - 1988}年"
+    return f"{year}年{month}月（{era}{month}月）"
+
+
 def record_view(store: Store, record_id: str) -> dict[str, Any]:
     """A record with its citation label, its document and where to see its source."""
     if not re.fullmatch(r"[0-9A-Za-z_\-]{1,64}", record_id or ""):
-        raise NotFoundError(f"記録 {record_id[:64]!r} はありません (unknown record id)")
+        raise NotFoundError(f"記録 {record_id[:64]!r} はありません", "unknown record id")
     r = store.record(record_id)
     doc = store.document(r.source.document)
     d = cited(r)

@@ -10,20 +10,11 @@ from typing import Iterable
 
 from kb.core.normalize import map_chars
 from kb.core.records import Record
+from kb.core.vocab.answer import answer_vocab
 from kb.search.tokenize import Tokenizer
 
 # words of the answer's own framing (labels, connectives), not claims about the reports
-FRAME_WORDS = {
-    "時期", "段階", "共通", "示唆", "各", "自治体", "事例", "実践", "費用", "発注", "発注先", "実施", "内容", "目的", "成果",
-    "結果", "概要", "ねらい", "工夫", "工夫点", "出典", "記載", "資料", "該当", "関連", "記録", "見出し", "留意", "留意点",
-    "ポイント", "全体", "回答", "質問", "以下", "以上", "次", "ほか", "参考", "整理", "比較", "違い", "観点", "項目",
-    "期待", "効果", "kpi", "人口", "担当", "部局", "立ち上", "年度", "地域協議会", "pf", "連携", "声", "支援団体",
-    "ブレイクスルー", "要因", "試行的", "事業", "主担当部署", "設定", "初動", "現状把握", "テーマ", "企画", "設計",
-    "リストアップ", "初期", "メンバー", "声掛", "域内", "住民", "団体", "情報発信", "運営", "設置", "拡大", "活性化",
-    "準備", "自走", "設立", "決定", "地域", "現状", "把握", "取組", "取り組", "関係", "庁内", "庁外", "なし", "不明",
-    "値", "場所", "一方", "また", "なお", "まとめ", "数値", "日付", "単位", "値", "件", "出所", "ページ", "行", "章",
-    "都市", "市", "区", "町", "村", "ロードマップ", "流れ", "手順", "順", "進め方", "第", "行程表", "整理マップ",
-}
+FRAME_WORDS = answer_vocab().frame_words
 _NUM = re.compile(r"\d[\d,.]*")
 
 
@@ -72,7 +63,7 @@ class GroundingChecker:
     def check(self, sentence: str, cited: Iterable[Record]) -> SentenceCheck:
         cited = list(cited)
         ids = tuple(r.id for r in cited)
-        plain = re.sub(r"\[\d+\]|（[^）]*l\.\d[^）]*）|（[^）]*p\.\d[^）]*）", "", sentence)
+        plain = re.sub(r"\[\d+\]|（[^）]*l\.\d[^）]*）|（[^）]*p\.\d[^）]*）|（テキスト版 [^）]*行目）", "", sentence)
         if not cited:
             words = [w for w in self.tokenizer(plain) if w not in FRAME_WORDS]
             if not words and not numbers_in(plain):

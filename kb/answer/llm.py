@@ -9,7 +9,9 @@ the prompt templates, never a default (OpenAI) model."""
 from __future__ import annotations
 
 import json
+import logging
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
@@ -23,12 +25,15 @@ from llama_index.core.prompts import ChatPromptTemplate
 from pydantic import Field
 
 from kb.core.errors import LLMError, SettingsError
+from kb.core.redact import redact
 from kb.answer.grounding import GroundingChecker
 from kb.answer.llm_verify import MARK, NO_ANSWER, verify_reply
 from kb.search.nodes import KIND_LABELS
 from kb.core.records import PHASE_LABELS, Record, step_label
 from kb.core.settings import Settings
 from kb.search.tokenize import Tokenizer
+
+log = logging.getLogger("pfkb.llm")
 
 PROSE_WORD_COVERAGE = 0.7  # share of a sentence's content words found in its cited records; numbers are strict
 MAX_RECORD_CHARS = 700  # record text shown to the model; verification reads the whole record
@@ -54,8 +59,8 @@ class OpenAICompatibleLLM(CustomLLM):
     @classmethod
     def from_settings(cls, settings: Settings) -> "OpenAICompatibleLLM":
         if not settings.llm_enabled:
-            raise SettingsError("LLM が設定されていません。PFKB_LLM_BASE_URL と PFKB_LLM_MODEL を設定してください "
-                                "(no LLM configured: set PFKB_LLM_BASE_URL and PFKB_LLM_MODEL)")
+            raise SettingsError("LLM が設定されていません。PFKB_LLM_BASE_URL と PFKB_LLM_MODEL を設定してください",
+                                "no LLM configured: set PFKB_LLM_BASE_URL and PFKB_LLM_MODEL")
         if not re.match(r"https?://", settings.llm_base_url):
             raise SettingsError(f"PFKB_LLM_BASE_URL={settings.llm_base_url!r}: http:// か https:// で始まる URL を"
                                 "指定してください（例: http://127.0.0.1:8080/v1）")
@@ -175,15 +180,20 @@ class OpenAICompatibleLLM(CustomLLM):
 
     def _error(self, ja: str, en: str) -> LLMError:
         url = _redact_userinfo(self.url)
-        msg = f"LLM エンドポイント {url} : {ja} (LLM endpoint {url}: {en})"
-        if self.api_key:  # a server may echo the key back in its error body
-            msg = msg.replace(self.api_key, "***")
-        return LLMError(msg)
+        secrets = [self.api_key, *_userinfo(self.url)]  # a server may echo credentials back in its error body
+        e = LLMError(redact(f"LLM エンドポイント {url} : {ja}", secrets), redact(f"LLM endpoint {url}: {en}", secrets))
+        e.public_ja = ja  # our fixed words only, never the server's body: what a client may see
+        return e
 
 
 def _snippet(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _userinfo(url: str) -> list[str]:
+    m = re.match(r"[a-z][a-z0-9+.-]*://([^/@]*)@", url, re.I)
+    return [p for p in re.split(r":", m.group(1)) if p] + [m.group(1)] if m else []
 
 
 def _redact_userinfo(url: str) -> str:
@@ -198,7 +208,7 @@ SYSTEM_PROMPT = """あなたは、孤独・孤立対策 官民連携プラット
 2. すべての文の末尾に、根拠とした資料の番号を [1] のように付けてください。複数の資料に基づく文は [1][3] のように並べてください。番号のない文は書かないでください。存在しない番号は使わないでください。
 3. 金額・人数・割合・年度・日付などの数値は、資料の表記のとおりに写してください。計算・換算・四捨五入はしないでください。
 4. 質問が進め方に関わるときは、段階（(ア) 初期段階 → (イ) 準備段階 → (ウ) 設立段階 → (エ) 自走段階）とステップの順に、見出し（###）と箇条書きで整理してください。自治体名は資料のとおりに書いてください。
-5. 資料が質問に答えていないときは「資料には該当する記載がありません。」とだけ答えてください。"""
+5. 資料が質問に答えていないときは「{no_answer}。」とだけ答えてください。""".replace("{no_answer}", NO_ANSWER)
 
 USER_PROMPT = """## 資料
 {records}
@@ -292,7 +302,20 @@ def synthesize_or_error(settings: Settings, question: str, records: Sequence[Rec
     try:
         return synthesize(settings, question, records, mark=mark, renumber=renumber, llm=llm)
     except (LLMError, SettingsError) as e:
-        return _failed(str(e), llm.metadata.model_name if llm else settings.llm_model)
+        return _failed(public_error(e, settings), llm.metadata.model_name if llm else settings.llm_model)
+
+
+def public_error(e: Exception, settings: Settings) -> str:
+    """What a client may read about a failed LLM call: our fixed message and a
+    request id; the detail (status, the server's body) goes to the server log
+    with every credential form redacted."""
+    secrets = [settings.llm_api_key, *_userinfo(settings.llm_base_url)]
+    if isinstance(e, SettingsError):
+        return redact(str(e), secrets)
+    rid = uuid.uuid4().hex[:12]
+    log.warning("LLM request %s failed: %s", rid, redact(str(e), secrets))
+    return (f"LLM の回答を得られませんでした: {getattr(e, 'public_ja', 'エラーが発生しました')}"
+            f"（参照番号 {rid}。詳細はサーバーのログにあります） (LLM request failed; request id {rid})")
 
 
 def _failed(message: str, model: str) -> LLMAnswer:

@@ -49,6 +49,6 @@ def tuning_from_dict(cls: type[T], data: Mapping[str, Any] | None) -> T:
     names = {f.name for f in fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:
-        raise SettingsError(f"{cls.__name__} に未知の項目があります: {', '.join(unknown)} "
-                            f"(unknown tuning keys {unknown}; known: {sorted(names)})")
+        raise SettingsError(f"{cls.__name__} に未知の項目があります: {', '.join(unknown)}",
+                            f"unknown tuning keys {unknown}; known: {sorted(names)}")
     return cls(**data)

@@ -101,13 +101,13 @@ class SentenceTransformerEmbedding(BaseEmbedding):
             from sentence_transformers import SentenceTransformer
         except ImportError:
             raise SettingsError("embedder=sentence-transformers には追加のインストールが必要です: "
-                                "`pip install 'pfkb[st]'` (install the optional extra)") from None
+                                "`pip install 'pfkb[st]'`", "install the optional extra") from None
         path = resolve_st_model(model_name)
         try:
             self._st = SentenceTransformer(path, device="cpu", local_files_only=True)
         except Exception as e:  # the library raises many types for a missing model
-            raise SettingsError(f"sentence-transformers のモデル {model_name!r} を読み込めません: {e} "
-                                f"(model not found locally; give a local path or an installed model)") from None
+            raise SettingsError(f"sentence-transformers のモデル {model_name!r} を読み込めません: {e}",
+                                "model not found locally; give a local path or an installed model") from None
         self._lock = threading.Lock()
         if "e5" in model_name.lower():
             self.query_prefix, self.passage_prefix = "query: ", "passage: "
@@ -204,7 +204,8 @@ def embed_passages(embedder: BaseEmbedding, cache: EmbeddingCache, texts: list[s
     """Embeddings for ``texts``, computing only those not in the cache. Returns (matrix, newly embedded)."""
     hashes = [cache.hash(t) for t in texts]
     have = cache.get_many(hashes)
-    todo = [i for i, h in enumerate(hashes) if h not in have]
+    first = {h: i for i, h in reversed(list(enumerate(hashes)))}  # a text repeated in one build is embedded once
+    todo = sorted(i for h, i in first.items() if h not in have)
     for start in range(0, len(todo), batch):
         idx = todo[start:start + batch]
         vecs = embedder.get_text_embedding_batch([texts[i] for i in idx])

@@ -98,7 +98,7 @@ class FusionModel:
     def __post_init__(self) -> None:
         if len(self.weights) != len(self.features):
             raise SettingsError(f"融合モデルの重みの数 ({len(self.weights)}) が特徴量の数 ({len(self.features)}) と"
-                                f"合いません (fusion model: weights and features differ in length)")
+                                f"合いません", "fusion model: weights and features differ in length")
 
     def score(self, X: np.ndarray) -> np.ndarray:
         z = X @ np.asarray(self._aligned(), dtype=np.float64)
@@ -116,8 +116,8 @@ class FusionModel:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "FusionModel":
         if d.get("format") != FUSION_FORMAT:
-            raise SettingsError(f"融合モデルの形式 {d.get('format')!r} は読めません (fusion model format "
-                                f"{d.get('format')!r}, expected {FUSION_FORMAT}); `pfkb eval --fit` で作り直してください")
+            raise SettingsError(f"融合モデルの形式 {d.get('format')!r} は読めません。`pfkb eval --fit` で作り直してください",
+                                f"fusion model format {d.get('format')!r}, expected {FUSION_FORMAT}")
         return cls(weights=tuple(float(w) for w in d["weights"]), features=tuple(d["features"]),
                    format=int(d["format"]), fitted=dict(d.get("fitted") or {}))
 
@@ -129,8 +129,8 @@ def load_fusion(path: Path = FUSION_FILE) -> FusionModel | None:
     try:
         return FusionModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-        raise SettingsError(f"融合モデル {path} が読めません ({e}) (bad fusion model file); "
-                            f"`pfkb eval --fit` で作り直してください") from None
+        raise SettingsError(f"融合モデル {path} が読めません ({e})。`pfkb eval --fit` で作り直してください",
+                            "bad fusion model file") from None
 
 
 def save_fusion(model: FusionModel, path: Path = FUSION_FILE) -> Path:

@@ -23,6 +23,7 @@ import numpy as np
 from kb.core.records import Fact, Record
 from kb.core.tuning import AnswerTuning, SearchTuning
 from kb.search.embed import EmbeddingCache, embed_passages, make_embedder
+from kb.core.faults import fault_point
 from kb.search.manifest import (CURRENT, current_index_dir, expected_manifest, read_manifest,  # noqa: F401
                                require_index)
 from kb.search.fusion import load_fusion
@@ -132,6 +133,7 @@ def write_index(settings: Settings, records: Sequence[Record], facts: Sequence[F
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    fault_point("index:written")
     _switch(root, final.name)
     _cleanup(root, keep={final.name, cur.name if cur else ""})
     return {"path": str(final), "records": len(records), "passages": len(passages), "embedded": embedded,

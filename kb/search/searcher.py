@@ -197,9 +197,9 @@ class Searcher:
         """``analysis``: the question already analysed by the caller (the assistant analyses once)."""
         query = validate_query(query)
         if mode not in MODES:
-            raise BadQueryError(f"mode={mode!r} は不正です ({', '.join(MODES)}) (unknown mode)")
+            raise BadQueryError(f"mode={mode!r} は不正です ({', '.join(MODES)})", "unknown mode")
         if not isinstance(k, int) or not 1 <= k <= 100:
-            raise BadQueryError(f"k={k!r}: 1〜100 の整数を指定してください (k must be an integer 1-100)")
+            raise BadQueryError(f"k={k!r}: 1〜100 の整数を指定してください", "k must be an integer 1-100")
         f = check_filters(filters)
         key = (query, k, tuple(sorted(f.items())), mode, rerank_by_query)
         cached = self.result_cache.get(key)
@@ -245,7 +245,7 @@ class Searcher:
         """Every passage (sentence or bullet) of each record, best match to ``query`` first, with its
         score: the index that search marks passages with, for the assistant's sentence selection."""
         if mode not in MODES:
-            raise BadQueryError(f"mode={mode!r} は不正です ({', '.join(MODES)}) (unknown mode)")
+            raise BadQueryError(f"mode={mode!r} は不正です ({', '.join(MODES)})", "unknown mode")
         query = validate_query(query)
         vector = None if mode == "bm25" else self.dense.embed(query)  # the question as asked
         return self.passage_index.ranked(record_ids, self.passage_index.scores(self.tokenizer(query), vector))
@@ -256,11 +256,11 @@ class Searcher:
 
 def validate_query(query: Any, limit: int = MAX_QUERY_CHARS) -> str:
     if not isinstance(query, str) or not query.strip():
-        raise BadQueryError("質問が空です。調べたいことを入力してください (the query is empty)")
+        raise BadQueryError("質問が空です。調べたいことを入力してください", "the query is empty")
     query = query.strip()
     if len(query) > limit:
-        raise BadQueryError(f"質問が長すぎます（{len(query)} 文字、上限 {limit} 文字）。短くしてください "
-                            f"(query too long: {len(query)} > {limit} characters)")
+        raise BadQueryError(f"質問が長すぎます（{len(query)} 文字、上限 {limit} 文字）。短くしてください",
+                            f"query too long: {len(query)} > {limit} characters")
     return query
 
 
