@@ -1,13 +1,10 @@
 """The two llama-index retrievers over our records: Sudachi BM25 (bm25s) and FAISS.
 FAISS row numbers and bm25s positions are mapped to our nodes here and nowhere else.
-
-``RankedRetriever`` is the interface the Searcher needs from a retrieval backend: a question in,
-(record id, score) pairs out, best first. These two in-process retrievers are its first
-implementation; an external engine (OpenSearch with a Sudachi analyzer and its k-NN index,
-docs/scale.md) is another one behind the same two calls."""
+Both also give their list as (record id, score) pairs, best first (``ranked``): what the learned
+fusion reads."""
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 from llama_index.core.retrievers import BaseRetriever
@@ -15,16 +12,6 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from kb.core.cache import LRU
 from kb.search.tokenize import Tokenizer
-
-
-@runtime_checkable
-class RankedRetriever(Protocol):
-    """A retrieval backend as the Searcher sees it. ``top_k`` is its depth; ``ranked`` returns the
-    best (record id, score) pairs for a question, best first (a lexical backend reads
-    ``query_str``, a dense one ``embedding`` or ``custom_embedding_strs``)."""
-    top_k: int
-
-    def ranked(self, query_bundle: QueryBundle) -> list[tuple[str, float]]: ...
 
 
 class _Ranked:
