@@ -47,15 +47,23 @@ def search(ctx: click.Context, query: str, k: int, city: str | None, phase: str 
               help="評価するモード（複数可、省略時はすべて）")
 @click.option("--report", type=click.Path(path_type=Path), help="Markdown レポート（図つき）の出力先")
 @click.option("--show-misses/--no-misses", default=True)
+@click.option("--fit", is_flag=True, help="検索の融合モデルを調整用の質問（--questions、省略時は調整用の全ファイル）で"
+              "当てはめ kb/search/fusion.json に保存する（*test* のファイルは使えません）。続けて `pfkb build`")
 @data_dir_option
 @click.pass_context
 @handle_errors
 def eval_cmd(ctx: click.Context, question_files: tuple[Path, ...], modes: tuple[str, ...], report: Path | None,
-             show_misses: bool, data_dir: Path | None) -> None:
-    """検索（と回答）の評価: hit@1, hit@5, MRR@10、取りこぼし一覧。"""
-    from eval.harness import ALL_MODES, results_table, run_search_eval, target_failures, write_report
+             show_misses: bool, fit: bool, data_dir: Path | None) -> None:
+    """検索（と回答）の評価: hit@1, hit@5, MRR@10、取りこぼし一覧。--fit で融合モデルの当てはめ。"""
+    from eval.harness import (ALL_MODES, per_document_table, results_table, run_search_eval, target_failures,
+                              write_report)
     from eval.questions import DEV_QUESTIONS, read_questions
     settings = settings_from(ctx, data_dir=data_dir)
+    if fit:
+        from eval.fit import TUNING_FILES, fit_fusion, fit_summary
+        click.echo(fit_summary(fit_fusion(settings, question_files or TUNING_FILES,
+                                          progress=lambda m: click.echo(m, err=True))))
+        return
     questions = []
     for f in question_files or (DEV_QUESTIONS,):
         questions += read_questions(f)
@@ -64,6 +72,8 @@ def eval_cmd(ctx: click.Context, question_files: tuple[Path, ...], modes: tuple[
     results = run_search_eval(settings, questions, search_modes, progress=lambda m: click.echo(m, err=True))
     click.echo(f"質問 {len(questions)} 件 ({', '.join(str(f) for f in (question_files or (DEV_QUESTIONS,)))})")
     click.echo(results_table(results))
+    click.echo("")
+    click.echo(per_document_table(results))
     extra = []
     if "ask" in wanted:
         from eval.ask_eval import ask_table, run_ask_eval
