@@ -76,5 +76,9 @@ def create_app(settings: Settings) -> FastAPI:
 
 def create_app_from_env() -> FastAPI:
     """The app of one worker process of `pfkb serve --workers N` (uvicorn imports
-    it by name; `serve` passes its settings down as PFKB_* variables)."""
+    it by name; `serve` passes its settings down as PFKB_* variables). The search
+    stack is imported before the process takes requests: llama-index fails when
+    request threads and the job runner import it at the same moment."""
+    from api.jobs import import_search_stack
+    import_search_stack()
     return create_app(Settings.from_env())

@@ -145,32 +145,38 @@ class IngestJobs:
 
     def _run(self) -> None:
         while not self._stop:
-            if not self._take_writer_role():  # another process runs the jobs
-                self._wake.wait(POLL_S * 4)
-                self._wake.clear()
-                continue
-            if not getattr(self, "_recovered", False):
-                self._recovered = True
-                try:
-                    self.recover()
-                except Exception:  # noqa: BLE001 — a failed clean-up must not stop the runner
-                    log.exception("recovery after restart failed")
-            row = self._call("next_queued")
-            if row is not None:
-                import_search_stack()
-            if row is None:
-                self._wake.wait(POLL_S)
-                self._wake.clear()
-                continue
             try:
-                self.process(row)
-            except Exception:  # the runner must survive any one job
-                log.exception("ingest job %s failed", row["id"])
-                self._call("update", row["id"], state="error", message="取り込み中に予期しないエラーが発生しました",
-                           message_en="unexpected error while ingesting")
-            finally:
-                if self._call("get", row["id"])["state"] in ("done", "error"):
-                    shutil.rmtree(Path(row["path"]).parent, ignore_errors=True)
+                self._step()
+            except Exception:  # noqa: BLE001 — the runner outlives any failure (it retries after a pause)
+                log.exception("job runner step failed")
+                self._wake.wait(POLL_S * 4)
+
+    def _step(self) -> None:
+        if not self._take_writer_role():  # another process runs the jobs
+            self._wake.wait(POLL_S * 4)
+            self._wake.clear()
+            return
+        if not getattr(self, "_recovered", False):
+            self._recovered = True
+            try:
+                self.recover()
+            except Exception:  # noqa: BLE001 — a failed clean-up must not stop the runner
+                log.exception("recovery after restart failed")
+        row = self._call("next_queued")
+        if row is None:
+            self._wake.wait(POLL_S)
+            self._wake.clear()
+            return
+        import_search_stack()
+        try:
+            self.process(row)
+        except Exception:  # the runner must survive any one job
+            log.exception("ingest job %s failed", row["id"])
+            self._call("update", row["id"], state="error", message="取り込み中に予期しないエラーが発生しました",
+                       message_en="unexpected error while ingesting")
+        finally:
+            if self._call("get", row["id"])["state"] in ("done", "error"):
+                shutil.rmtree(Path(row["path"]).parent, ignore_errors=True)
 
     def recover(self) -> dict[str, list[str]]:
         """What a crash left, settled once by the writer (see the module docstring)."""

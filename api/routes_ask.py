@@ -11,8 +11,15 @@ from api.state import AppState, app_state
 router = APIRouter()
 
 
+class Turn(BaseModel):
+    question: str = Field(..., description="前の質問")
+    answer: str = Field("", description="そのときの回答（Markdown、省略可）")
+
+
 class AskBody(BaseModel):
     question: str = Field(..., description="質問（日本語）。例: 「PFの立ち上げ方は？」")
+    history: list[Turn] = Field(default_factory=list, max_length=20,
+                                description="それまでの質問と回答（古い順）。「それはいつ頃？」のような続きの質問に使う")
 
 
 class SearchBody(BaseModel):
@@ -37,7 +44,8 @@ def meta() -> dict[str, Any]:
 @router.post("/api/ask", tags=["ask"], summary="質問に、出典つきで答える")
 def ask(body: AskBody, state: AppState = Depends(app_state)) -> dict[str, Any]:
     from kb.answer.pipeline import ask as compose
-    return compose(state.settings, body.question).to_dict()
+    history = [t.model_dump() for t in body.history]
+    return compose(state.settings, body.question, history=history).to_dict()
 
 
 @router.post("/api/search", tags=["ask"], summary="記録を検索する")

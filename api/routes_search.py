@@ -53,8 +53,8 @@ def run(state: AppState, params: SearchParams, limit: int) -> tuple[SearchResult
     doc = canonical.get("document")
     if doc and doc not in documents:
         known = "、".join(list(documents)[:5])
-        raise BadQueryError(f"文書 document={doc!r} は取り込まれていません。取り込み済みの文書: {known} "
-                            f"(unknown document {doc!r})")
+        raise BadQueryError(f"文書 document={doc!r} は取り込まれていません。取り込み済みの文書: {known}",
+                            f"unknown document {doc!r}")
     backend = in_process_backend(state.settings, list(documents.values()))
     return backend.search(SearchRequest(query=query, filters=canonical, k=limit)), documents, canonical
 
@@ -92,7 +92,12 @@ def _file_name(query: str) -> str:
     return f"検索結果_{safe}" if safe else "検索結果"
 
 
-@router.get("/export.csv", summary="検索結果を CSV で（Excel 用、UTF-8 BOM つき）")
+def _file(media_type: str) -> dict:
+    return {200: {"description": "ダウンロード", "content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+@router.get("/export.csv", summary="検索結果を CSV で（Excel 用、UTF-8 BOM つき）", response_class=Response,
+             responses=_file("text/csv"))
 def export_csv(params: SearchParams = Depends(), limit: int = Query(100, ge=1, le=100),
                state: AppState = Depends(app_state)) -> Response:
     from kb.export.search_results import result_to_csv
@@ -100,7 +105,8 @@ def export_csv(params: SearchParams = Depends(), limit: int = Query(100, ge=1, l
     return _download(result_to_csv(result), "text/csv; charset=utf-8", _file_name(params.q.strip()), "csv")
 
 
-@router.get("/export.md", summary="検索結果を Markdown で（出典つき）")
+@router.get("/export.md", summary="検索結果を Markdown で（出典つき）", response_class=Response,
+             responses=_file("text/markdown"))
 def export_markdown(request: Request, params: SearchParams = Depends(), limit: int = Query(100, ge=1, le=100),
                     state: AppState = Depends(app_state)) -> Response:
     from kb.export.search_results import result_to_markdown

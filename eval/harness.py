@@ -28,6 +28,13 @@ class ModeResult:
     evidence: dict[str, float]
     misses: list[dict[str, Any]] = field(default_factory=list)
     latency_ms: float = 0.0
+    per_document: dict[str, dict[str, float]] = field(default_factory=dict)  # document → figures (gold, else evidence)
+
+
+def question_document(q: Question) -> str:
+    """The document a question is about: its gold's ``document~``, else the model-project report."""
+    docs = {g["document~"] for g in q.gold if g.get("document~")}
+    return "/".join(sorted(docs)) if docs else "report"
 
 
 def run_search_eval(settings: Settings, questions: list[Question], modes: tuple[str, ...] = ALL_MODES,
@@ -51,6 +58,7 @@ def run_search_eval(settings: Settings, questions: list[Question], modes: tuple[
         else:
             raise ValueError(mode)
         gold_ranks, ev_ranks, misses = [], [], []
+        by_doc: dict[str, list[int | None]] = {}
         t0 = time.perf_counter()
         for q in answerable:
             hits = search(q.question)
@@ -62,12 +70,14 @@ def run_search_eval(settings: Settings, questions: list[Question], modes: tuple[
                 g = first_rank([any_gold(h, q.gold) for h in hits])
                 gold_ranks.append(g)
             rank = g if mode in STRUCTURED and q.gold else ev
+            by_doc.setdefault(question_document(q), []).append(rank)
             if rank != 0:
                 misses.append({"id": q.id, "question": q.question, "rank": None if rank is None else rank + 1,
                                "top": [_describe(h) for h in hits[:3]]})
         elapsed = (time.perf_counter() - t0) * 1000 / max(1, len(answerable))
         results.append(ModeResult(mode, summarize(gold_ranks) if mode in STRUCTURED else None,
-                                  summarize(ev_ranks), misses, elapsed))
+                                  summarize(ev_ranks), misses, elapsed,
+                                  {doc: summarize(ranks) for doc, ranks in sorted(by_doc.items())}))
     return results
 
 
@@ -86,6 +96,19 @@ def results_table(results: list[ModeResult]) -> str:
         lines.append(f"| {r.mode} | {fmt(g, 'hit@1')} | {fmt(g, 'hit@5')} | {fmt(g, 'mrr@10')} | "
                      f"{r.evidence['hit@1']:.3f} | {r.evidence['hit@5']:.3f} | {r.evidence['mrr@10']:.3f} | "
                      f"{r.latency_ms:.1f} |")
+    return "\n".join(lines)
+
+
+def per_document_table(results: list[ModeResult]) -> str:
+    """hit@1 / hit@5 / MRR@10 per document and mode (gold for structured modes where the question has
+    gold, evidence otherwise), so that no document hides behind the mean."""
+    lines = ["| document | mode | n | hit@1 | hit@5 | MRR@10 |", "|---|---|---|---|---|---|"]
+    docs = sorted({d for r in results for d in r.per_document})
+    for doc in docs:
+        for r in results:
+            m = r.per_document.get(doc)
+            if m:
+                lines.append(f"| {doc} | {r.mode} | {m['n']} | {m['hit@1']:.3f} | {m['hit@5']:.3f} | {m['mrr@10']:.3f} |")
     return "\n".join(lines)
 
 
@@ -121,7 +144,8 @@ def write_report(path: Path, title: str, results: list[ModeResult], extra_sectio
     fig.tight_layout()
     fig.savefig(png)
     plt.close(fig)
-    parts = [f"# {title}", "", results_table(results), "", f"![metrics]({png.name})", ""]
+    parts = [f"# {title}", "", results_table(results), "", f"![metrics]({png.name})", "",
+             "## Per document", "", per_document_table(results), ""]
     for r in results:
         if r.misses:
             parts.append(f"## Misses: {r.mode}")

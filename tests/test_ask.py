@@ -163,3 +163,71 @@ def test_dev_set_ask_targets(built_settings):
     assert target_failures(r) == [], (r["misses"], r["ungrounded"][:5])
     assert r["citation_hit_rate"] >= 0.95 and r["false_refusals"] == 0
     assert r["no_evidence_recall"] == 1.0 and r["grounded"] == 1.0
+
+
+# ---------------------------------------------------------------- issue 12 on the corpus
+
+
+def test_another_municipality_is_refused_not_answered_from_the_report(ask):
+    # with the unknown-municipality rule deleted this got a confident 40-citation answer
+    a = ask("札幌市ではPFの立ち上げをどう進めましたか")
+    assert a.no_evidence and not a.citations and "札幌市" in a.answer
+    assert a.summary and a.summary[0].text.startswith("資料には該当する記載がありません")
+
+
+def test_the_setup_answer_starts_with_key_points_that_fit_a_phone_screen(ask):
+    a = ask("PFの立ち上げ方は？")
+    assert a.answer.startswith("## 要点\n")
+    assert 2 <= len(a.summary) <= 5 and sum(len(k.text) for k in a.summary) <= 400
+    by_id = {c.id: c for c in a.citations}
+    phases = [by_id[k.citations[0]].phase for k in a.summary]
+    assert len(set(phases)) >= 2  # one key point per phase, not four of one step
+    assert "## (ア) 初期段階" in a.answer  # the roadmap stays below
+
+
+def test_the_most_expensive_trial_of_a_city_is_computed_and_every_trial_cited(ask):
+    a = ask("市原市の試行的事業で一番費用がかかったものは？")
+    first = a.summary[0]
+    assert first.text.startswith("市原市の試行的事業") and "のうち最大" in first.text
+    assert "こども未来キャラバン" in first.text and "120万円" in first.text
+    by_id = {c.id: c for c in a.citations}
+    operands = [by_id[i] for i in first.citations]
+    assert len(operands) >= 3 and all(r.kind == "trial" and r.city == "市原市" for r in operands)
+
+
+def test_a_follow_up_is_answered_from_the_earlier_turn(ask, built_settings):
+    from kb.answer.pipeline import ask as compose
+    a = compose(built_settings, "何人来たの？", use_llm=False,
+                history=[{"question": "市原市のこども未来キャラバンってどんなイベント？"}])
+    assert not a.no_evidence and a.notes and "こども未来キャラバン" in a.notes[0]
+    assert any(c.city == "市原市" and c.kind == "trial" for c in a.citations)
+
+
+def test_http_ask_takes_the_history_and_gives_the_summary(built_settings):
+    from fastapi.testclient import TestClient
+    from api.app import create_app
+    client = TestClient(create_app(built_settings))
+    r = client.post("/api/ask", json={"question": "費用は？",
+                                      "history": [{"question": "福岡市の地域食堂向けエプロンはどんな事業？", "answer": "…"}]})
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert d["summary"] and all({"text", "citations"} == set(k) for k in d["summary"])
+    assert d["notes"] and "エプロン" in d["notes"][0]
+    assert "13万円" in d["answer"]
+    bad = client.post("/api/ask", json={"question": "費用は？", "history": [{"answer": "x"}]})
+    assert bad.status_code in (400, 422)
+
+
+def test_cli_history_file_and_a_bad_one(built_data_dir, tmp_path):
+    from click.testing import CliRunner
+    from api.cli.main import cli
+    hist = tmp_path / "history.json"
+    hist.write_text(json.dumps([{"question": "熊本市は新聞に広告を出しましたか"}], ensure_ascii=False), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["ask", "いつ載ったの？", "--history", str(hist), "--json", "--data-dir", str(built_data_dir)])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.output)
+    assert d["notes"] and any(c["city"] == "熊本市" for c in d["citations"])
+    broken = tmp_path / "broken.json"
+    broken.write_text("[{", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["ask", "いつ？", "--history", str(broken), "--data-dir", str(built_data_dir)])
+    assert res.exit_code != 0 and "broken.json" in res.output and "Traceback" not in res.output

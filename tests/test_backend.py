@@ -177,3 +177,20 @@ def test_csv_export_opens_in_excel_and_markdown_cites(backend):
     assert md.startswith("# 検索結果: 研修")
     for i, h in enumerate(res.hits, 1):
         assert f"[{i}] {h.record.citation_label()}" in md
+
+
+def test_the_in_process_backend_over_a_real_searcher_keeps_the_contract(tmp_path):
+    """Searcher.from_records: both retrievers in memory over the fixture records (no index on disk)."""
+    from kb.core.settings import Settings
+    from kb.search.searcher import Searcher
+    searcher = Searcher.from_records(Settings(data_dir=tmp_path, embed_threads=1), RECORDS, cache=False)
+    backend = InProcessBackend(searcher, {"doc-a": 2024, "doc-b": 2023})
+    assert isinstance(backend, Retriever)
+    plain = backend.search(SearchRequest("研修"))
+    assert plain.total == len(RECORDS) and plain.exact  # every record ranks; the list was not full
+    top = plain.hits[0]
+    assert "研修" in top.record.text and "研修" in top.passage.text
+    assert top.record.text[top.passage.start:top.passage.end] == top.passage.text
+    narrowed = backend.search(SearchRequest("研修", {"city": "市原市"}))
+    assert narrowed.total == plain.facets["city"]["市原市"] == 2
+    assert [h.record.id for h in narrowed.hits] == [h.record.id for h in plain.hits if h.record.city == "市原市"]

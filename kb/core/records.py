@@ -259,13 +259,28 @@ class ParsedDocument:
 
 
 @dataclass(frozen=True)
+class Passage:
+    """A sentence or bullet of a record's text: ``text == record.text[start:end]``."""
+    record_id: str
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
 class SearchHit:
     record: Record
     score: float
+    passage: Passage | None = None  # the record's passage that best matches the query (for highlighting)
 
     def to_dict(self) -> dict[str, Any]:
         d = self.record.to_dict()
         d["score"] = round(float(self.score), 6)
+        if self.passage is not None:
+            d["passage"] = self.passage.to_dict()
         return d
 
 

@@ -34,6 +34,19 @@ class AnswerTuning:
     coverage_depth: int = 10  # records judged for the question's key-term coverage
     min_coverage: float = 0.5  # below (or at) this share of key terms: no evidence
     min_anchored_coverage: float = 0.34  # … for questions about the PF / 孤独・孤立 world
+    # key points (summary): sentence score = lexical·w + dense·w + record rank·w, picked greedily
+    key_records: int = 12  # evidence records whose sentences compete
+    key_lexical: float = 0.6
+    key_dense: float = 0.25
+    key_rank: float = 0.15
+    key_min: int = 2
+    key_max: int = 5
+    key_chars: int = 400  # budget of the summary, in characters
+    key_min_share: float = 0.45  # a sentence scoring below this share of the best is left out (after key_min)
+    key_repeat_city: float = 0.7  # a second sentence of the same city keeps this share of its score
+    key_repeat_doc: float = 0.9  # … of the same document
+    key_repeat_phase: float = 0.8  # … of the same phase (a process answer spans its phases)
+    key_setup_repeat_phase: float = 0.2  # a roadmap's key points: one phase each, in effect
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -49,6 +62,6 @@ def tuning_from_dict(cls: type[T], data: Mapping[str, Any] | None) -> T:
     names = {f.name for f in fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:
-        raise SettingsError(f"{cls.__name__} に未知の項目があります: {', '.join(unknown)} "
-                            f"(unknown tuning keys {unknown}; known: {sorted(names)})")
+        raise SettingsError(f"{cls.__name__} に未知の項目があります: {', '.join(unknown)}",
+                            f"unknown tuning keys {unknown}; known: {sorted(names)}")
     return cls(**data)

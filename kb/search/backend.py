@@ -90,25 +90,25 @@ def check_request(request: SearchRequest) -> tuple[str, dict[str, str]]:
     """The query stripped and the filters canonicalised; BadQueryError names what is wrong."""
     query = request.query
     if not isinstance(query, str):
-        raise BadQueryError("検索語は文字列で指定してください (query must be a string)")
+        raise BadQueryError("検索語は文字列で指定してください", "query must be a string")
     query = query.strip()
     if len(query) > MAX_QUERY_CHARS:
-        raise BadQueryError(f"検索語が長すぎます（{len(query)} 文字、上限 {MAX_QUERY_CHARS} 文字）。短くしてください "
-                            f"(query too long: {len(query)} > {MAX_QUERY_CHARS} characters)")
+        raise BadQueryError(f"検索語が長すぎます（{len(query)} 文字、上限 {MAX_QUERY_CHARS} 文字）。短くしてください",
+                            f"query too long: {len(query)} > {MAX_QUERY_CHARS} characters")
     if not isinstance(request.k, int) or not 1 <= request.k <= MAX_DEPTH:
-        raise BadQueryError(f"件数 k={request.k!r}: 1〜{MAX_DEPTH} の整数を指定してください (k must be 1-{MAX_DEPTH})")
+        raise BadQueryError(f"件数 k={request.k!r}: 1〜{MAX_DEPTH} の整数を指定してください", f"k must be 1-{MAX_DEPTH}")
     if not isinstance(request.depth, int) or not 1 <= request.depth <= MAX_DEPTH:
-        raise BadQueryError(f"depth={request.depth!r}: 1〜{MAX_DEPTH} の整数を指定してください")
+        raise BadQueryError(f"depth={request.depth!r}: 1〜{MAX_DEPTH} の整数を指定してください", f"depth must be 1-{MAX_DEPTH}")
     raw = {k: v for k, v in (request.filters or {}).items() if v is not None and v != ""}
     unknown = [k for k in raw if k not in FILTERS]
     if unknown:
-        raise BadQueryError(f"未知の絞り込み {unknown[0]!r}。使えるのは {', '.join(FILTERS)} です "
-                            f"(unknown filter {unknown[0]!r}; allowed: {', '.join(FILTERS)})")
+        raise BadQueryError(f"未知の絞り込み {unknown[0]!r}。使えるのは {', '.join(FILTERS)} です",
+                            f"unknown filter {unknown[0]!r}; allowed: {', '.join(FILTERS)}")
     out = check_filters({k: v for k, v in raw.items() if k in FILTER_KEYS})
     if "document" in raw and "document" not in FILTER_KEYS:
         doc = raw["document"]
         if not isinstance(doc, str) or len(doc) > 200:
-            raise BadQueryError("文書 document には 200 文字以内の文書 ID を指定してください (document must be an id)")
+            raise BadQueryError("文書 document には 200 文字以内の文書 ID を指定してください", "document must be an id")
         out["document"] = doc.strip()
     if "fiscal_year" in raw and "fiscal_year" not in FILTER_KEYS:
         out["fiscal_year"] = parse_fiscal_year(raw["fiscal_year"])
@@ -133,7 +133,7 @@ class InProcessBackend:
     def record(self, record_id: str) -> Record:
         rec = self.searcher.by_id.get(record_id)
         if rec is None:
-            raise NotFoundError(f"記録 {record_id!r} はありません (unknown record id {record_id!r})")
+            raise NotFoundError(f"記録 {record_id!r} はありません", f"unknown record id {record_id!r}")
         return rec
 
     def fiscal_years(self, record: Record) -> tuple[int, ...]:

@@ -204,7 +204,8 @@ def embed_passages(embedder: BaseEmbedding, cache: EmbeddingCache, texts: list[s
     """Embeddings for ``texts``, computing only those not in the cache. Returns (matrix, newly embedded)."""
     hashes = [cache.hash(t) for t in texts]
     have = cache.get_many(hashes)
-    todo = [i for i, h in enumerate(hashes) if h not in have]
+    first = {h: i for i, h in reversed(list(enumerate(hashes)))}  # a text repeated in one build is embedded once
+    todo = sorted(i for h, i in first.items() if h not in have)
     for start in range(0, len(todo), batch):
         idx = todo[start:start + batch]
         vecs = embedder.get_text_embedding_batch([texts[i] for i in idx])

@@ -91,15 +91,15 @@ def parse_fiscal_year(value: str) -> str:
     s = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
     m = _FY_INPUT.match(s)
     if not m:
-        raise BadQueryError(f"年度 fy={value!r} は読めません。2024 / 2024年度 / 令和6年度 / R6 のように指定してください "
-                            f"(unknown fiscal year {value!r}; use e.g. 2024 or 令和6年度)")
+        raise BadQueryError(f"年度 fy={value!r} は読めません。2024 / 2024年度 / 令和6年度 / R6 のように指定してください",
+                            f"unknown fiscal year {value!r}; use e.g. 2024 or 令和6年度")
     if m.group("w"):
         year = int(m.group("w"))
     else:
         n = 1 if m.group("n") == "元" else int(m.group("n"))
         year = ERAS[m.group("era")] + n
     if not 1989 <= year <= 2100:
-        raise BadQueryError(f"年度 fy={value!r} は範囲外です (fiscal year out of range)")
+        raise BadQueryError(f"年度 fy={value!r} は範囲外です", "fiscal year out of range")
     return str(year)
 
 

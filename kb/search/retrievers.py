@@ -1,5 +1,7 @@
 """The two llama-index retrievers over our records: Sudachi BM25 (bm25s) and FAISS.
-FAISS row numbers and bm25s positions are mapped to our nodes here and nowhere else."""
+FAISS row numbers and bm25s positions are mapped to our nodes here and nowhere else.
+Both also give their list as (record id, score) pairs, best first (``ranked``): what the learned
+fusion reads."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,7 +14,12 @@ from kb.core.cache import LRU
 from kb.search.tokenize import Tokenizer
 
 
-class SudachiBM25Retriever(BaseRetriever):
+class _Ranked:
+    def ranked(self, query_bundle: QueryBundle) -> list[tuple[str, float]]:
+        return [(n.node.node_id, float(n.score or 0.0)) for n in self._retrieve(query_bundle)]  # type: ignore[attr-defined]
+
+
+class SudachiBM25Retriever(_Ranked, BaseRetriever):
     """llama-index's BM25Retriever tokenises with a regex that makes a whole
     Japanese phrase one token; this one scores bm25s on Sudachi tokens."""
 
@@ -30,7 +37,7 @@ class SudachiBM25Retriever(BaseRetriever):
                 for i, s in zip(idx[0], scores[0]) if s > 0]  # a zero score is no match
 
 
-class FaissRetriever(BaseRetriever):
+class FaissRetriever(_Ranked, BaseRetriever):
     """Dense retriever over a FAISS inner-product index of L2-normalised vectors.
     FAISS row numbers are mapped to our nodes here and nowhere else."""
 
@@ -48,8 +55,11 @@ class FaissRetriever(BaseRetriever):
         return vec
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        text = query_bundle.custom_embedding_strs[0] if query_bundle.custom_embedding_strs else query_bundle.query_str
-        vec = self.embed(text).reshape(1, -1)
+        if query_bundle.embedding is not None:  # embedded once by the caller
+            vec = np.asarray(query_bundle.embedding, dtype=np.float32).reshape(1, -1)
+        else:
+            text = query_bundle.custom_embedding_strs[0] if query_bundle.custom_embedding_strs else query_bundle.query_str
+            vec = self.embed(text).reshape(1, -1)
         k = min(self.top_k, len(self.nodes))
         scores, rows = self.index.search(vec, k)
         return [NodeWithScore(node=self.nodes[int(r)], score=float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]

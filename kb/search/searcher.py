@@ -20,10 +20,12 @@ from kb.search.index import read_manifest, require_index, tokens_to_bm25, tuning
 from kb.search.manifest import embedder_key
 from kb.core.cache import LRU
 from kb.search.nodes import record_search_text, record_to_node
+from kb.search.fusion import FusionModel, Ranked, candidate_features, load_fusion, rrf
+from kb.search.passages import PassageIndex, build_passage_index, records_to_passages
 from kb.search.retrievers import FaissRetriever, SudachiBM25Retriever
 from kb.search.query import QueryAnalysis, analyze
 from kb.search.filters import check_filters
-from kb.core.records import PHASE_LABELS, Fact, Record, STEP_NAMES, SearchHit
+from kb.core.records import PHASE_LABELS, Fact, Passage, Record, STEP_NAMES, SearchHit
 from kb.core.settings import Settings
 from kb.core.tuning import AnswerTuning, SearchTuning, tuning_from_dict
 from kb.search.tokenize import Tokenizer
@@ -89,46 +91,58 @@ class Searcher:
         import faiss
         index_dir = index_dir or require_index(settings)
         manifest = read_manifest(index_dir)
-        self._assemble(settings, Corpus.load(index_dir), manifest,
+        corpus = Corpus.load(index_dir)
+        tokenizer = Tokenizer(settings.sudachi_mode)
+        self._assemble(settings, corpus, manifest,
                        bm25=bm25s.BM25.load(str(index_dir / "bm25")),
-                       dense=faiss.read_index(str(index_dir / "dense.faiss")), embedder=None, cache=cache)
+                       dense=faiss.read_index(str(index_dir / "dense.faiss")), embedder=None, cache=cache,
+                       tokenizer=tokenizer, passages=PassageIndex.load(index_dir, corpus.by_id, tokenizer))
         self.index_dir: Path | None = index_dir
 
     @classmethod
     def from_records(cls, settings: Settings, records: Iterable[Record], facts: Iterable[Fact] = (), *,
-                     embedder: Any = None, tuning: SearchTuning | None = None, cache: bool = True) -> "Searcher":
+                     embedder: Any = None, tuning: SearchTuning | None = None, fusion: FusionModel | None = None,
+                     cache: bool = True) -> "Searcher":
         """A Searcher over ``records`` built in memory (BM25 and FAISS, nothing written to disk);
-        ``embedder`` defaults to the settings' one."""
+        ``embedder`` defaults to the settings' one; ``fusion`` to the fitted model (kb/search/fusion.json)
+        when there is one, else the hand-set re-rank of ``tuning``."""
         from kb.search.embed import EmbeddingCache, embed_passages, make_embedder
         corpus = Corpus.of(records, facts)
         tuning = tuning or SearchTuning()
         embedder = embedder or make_embedder(settings)
         texts = [record_search_text(r) for r in corpus.records]
+        passages = records_to_passages(corpus.records)
         memory = EmbeddingCache(Path(":memory:"), embedder_key(settings))
         try:
             vectors, _ = embed_passages(embedder, memory, texts)
+            passage_vectors, _ = embed_passages(embedder, memory, [p.text for p in passages])
         finally:
             memory.close()
         self = cls.__new__(cls)
         tokenizer = Tokenizer(settings.sudachi_mode)
-        self._assemble(settings, corpus, {"records": len(corpus.records), **tuning_manifest(tuning)},
+        fusion = fusion or load_fusion()
+        self._assemble(settings, corpus, {"records": len(corpus.records), "passages": len(passages),
+                                          **tuning_manifest(tuning), **({"fusion": fusion.to_dict()} if fusion else {})},
                        bm25=tokens_to_bm25([tokenizer(t) for t in texts], tuning), dense=vectors_to_faiss(vectors),
-                       embedder=embedder, cache=cache, tokenizer=tokenizer)
+                       embedder=embedder, cache=cache, tokenizer=tokenizer,
+                       passages=build_passage_index(passages, passage_vectors, tokenizer, tuning))
         self.index_dir = None
         return self
 
     def _assemble(self, settings: Settings, corpus: Corpus, manifest: dict[str, Any], *, bm25: Any, dense: Any,
-                  embedder: Any, cache: bool, tokenizer: Tokenizer | None = None) -> None:
+                  embedder: Any, cache: bool, tokenizer: Tokenizer, passages: PassageIndex) -> None:
         from llama_index.core.llms import MockLLM
 
         from kb.search.embed import make_embedder
         self.settings, self.manifest, self.corpus = settings, manifest, corpus
         self.tuning = tuning_from_dict(SearchTuning, manifest.get("search_tuning"))
+        self.fusion_model = FusionModel.from_dict(manifest["fusion"]) if manifest.get("fusion") else None
         self.answer_tuning = tuning_from_dict(AnswerTuning, manifest.get("answer_tuning"))
         self.records, self.by_id, self.facts = list(corpus.records), corpus.by_id, list(corpus.facts)
         self.nodes = [record_to_node(r) for r in self.records]
         self.cities = corpus.cities
-        self.tokenizer = tokenizer or Tokenizer(settings.sudachi_mode)
+        self.tokenizer = tokenizer
+        self.passage_index = passages
         embedder = embedder or make_embedder(settings)
         self.query_cache = LRU() if cache else LRU(0)
         # two depths: the top ``shallow_depth`` of each retriever for plain queries (what a page of results
@@ -163,10 +177,11 @@ class Searcher:
             self._line_tokens.put(text, toks)
         return toks
 
-    def _fused(self, query: str, a: QueryAnalysis, mode: str, deep: bool = False) -> list[SearchHit]:
+    def _fused(self, query: str, a: QueryAnalysis, mode: str, deep: bool = False,
+               vector: Any = None) -> list[SearchHit]:
         # the step/phase names extend the words BM25 matches; the embedder reads the question as asked
         # (a shorter input embeds faster and e5 needs no help with paraphrase)
-        bundle = QueryBundle(query_str=expand_query(query, a), custom_embedding_strs=[query])
+        bundle = QueryBundle(query_str=expand_query(query, a), custom_embedding_strs=[query], embedding=vector)
         bm25, dense, fusion = self.legs[deep]
         if mode == "bm25":
             nodes = bm25.retrieve(bundle)
@@ -192,12 +207,48 @@ class Searcher:
             return cached
         a = analysis or analyze(query, self.cities)  # once: it both extends BM25's words and re-ranks
         deep = bool(f) or k > self.tuning.shallow_depth
-        hits = [h for h in self._fused(query, a, mode, deep=deep) if record_matches(h.record, f)]
-        if rerank_by_query:
-            hits = rerank(hits, a, self.tuning)
+        vector = None if mode == "bm25" else self.dense.embed(query)  # once: records and passages
+        passage_scores = self.passage_index.scores(self.tokenizer(query), vector)
+        if mode == "hybrid" and rerank_by_query and self.fusion_model is not None:
+            records, X = self.candidates(query, a, f, deep=deep, vector=vector, passage_scores=passage_scores)
+            scores = self.fusion_model.score(X)
+            hits = sorted((SearchHit(r, float(sc)) for r, sc in zip(records, scores)), key=lambda h: -h.score)
+        else:
+            hits = [h for h in self._fused(query, a, mode, deep=deep, vector=vector) if record_matches(h.record, f)]
+            if rerank_by_query:
+                hits = rerank(hits, a, self.tuning)
         hits = hits[:k]
+        if hits:
+            best = self.passage_index.best([h.record.id for h in hits], passage_scores)
+            hits = [SearchHit(h.record, h.score, best.get(h.record.id, (None,))[0]) for h in hits]
         self.result_cache.put(key, hits)
         return hits
+
+    def candidates(self, query: str, a: QueryAnalysis, filters: Mapping[str, str] | None = None, *,
+                   deep: bool = False, vector: Any = None, passage_scores: Any = None) -> tuple[list[Record], Any]:
+        """The records either retriever returns for a question (in reciprocal-rank order), with their
+        fusion features (kb/search/fusion.py): what the learned model ranks, and what ``pfkb eval --fit``
+        fits it on."""
+        bundle = QueryBundle(query_str=expand_query(query, a), custom_embedding_strs=[query],
+                             embedding=vector if vector is not None else self.dense.embed(query))
+        bm25, dense, _ = self.legs[deep]
+        b, d = Ranked.of(bm25.ranked(bundle)), Ranked.of(dense.ranked(bundle))
+        rank = lambda r, i: r.ranks[i][0] if i in r.ranks else None  # noqa: E731
+        ids = sorted(dict.fromkeys([*d.ranks, *b.ranks]), key=lambda i: -rrf(rank(b, i), rank(d, i)))  # stable
+        records = [self.by_id[i] for i in ids if record_matches(self.by_id[i], filters or {})]
+        if passage_scores is None:
+            passage_scores = self.passage_index.scores(self.tokenizer(query), bundle.embedding)
+        best = self.passage_index.best([r.id for r in records], passage_scores)
+        return records, candidate_features(records, b, d, {i: sc for i, (_, sc) in best.items()}, a)
+
+    def passages(self, query: str, record_ids: Iterable[str], mode: str = "hybrid") -> dict[str, list[tuple[Passage, float]]]:
+        """Every passage (sentence or bullet) of each record, best match to ``query`` first, with its
+        score: the index that search marks passages with, for the assistant's sentence selection."""
+        if mode not in MODES:
+            raise BadQueryError(f"mode={mode!r} は不正です ({', '.join(MODES)})", "unknown mode")
+        query = validate_query(query)
+        vector = None if mode == "bm25" else self.dense.embed(query)  # the question as asked
+        return self.passage_index.ranked(record_ids, self.passage_index.scores(self.tokenizer(query), vector))
 
     def analyze(self, query: str) -> QueryAnalysis:
         return analyze(query, self.cities)

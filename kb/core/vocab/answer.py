@@ -35,6 +35,21 @@ class AnswerVocab:
     unit_patterns: Mapping[str, re.Pattern]
     fact_labels: Mapping[str, str]
     frame_words: frozenset[str]
+    compute_cues: Mapping[str, tuple[str, ...]]
+    compute_measures: Mapping[str, tuple[str, ...]]
+    compute_subjects: tuple[str, ...]
+    compute_columns: tuple[str, ...]
+    compute_labels: Mapping[str, str]
+    labels: Mapping[str, str]
+    followup_refer: tuple[str, ...]
+    followup_refer_inside: tuple[str, ...]
+    followup_note: str
+    followup_short: int
+    kana_share: float
+    latin_share: float
+    short_chars: int
+    notes: Mapping[str, str]
+    pointer_words: tuple[str, ...]
 
     def fact_label(self, name: str) -> str:
         return self.fact_labels.get(name, name)
@@ -75,4 +90,19 @@ def answer_vocab() -> AnswerVocab:
         unit_patterns=MappingProxyType({k: re.compile(v) for k, v in d["unit_patterns"].items()}),
         fact_labels=MappingProxyType(dict(d["fact_labels"])),
         frame_words=frozenset(d["frame_words"]),
+        compute_cues=_tuples(d["compute_cues"]),
+        compute_measures=_tuples(d["compute_measures"]),
+        compute_subjects=tuple(d["compute_subjects"]),
+        compute_columns=tuple(d["compute_columns"]),
+        compute_labels=MappingProxyType(dict(d["compute_labels"])),
+        labels=MappingProxyType(dict(d["labels"])),
+        followup_refer=tuple(d["followup_refer"]),
+        followup_refer_inside=tuple(d["followup_refer_inside"]),
+        followup_note=d["followup_note"],
+        followup_short=int(d["followup_short"]),
+        kana_share=float(d["kana_share"]),
+        latin_share=float(d["latin_share"]),
+        short_chars=int(d["short_chars"]),
+        notes=MappingProxyType(dict(d["notes"])),
+        pointer_words=tuple(d["pointer_words"]),
     )

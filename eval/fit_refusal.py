@@ -1,0 +1,90 @@
+"""Fit the calibrated refusal (kb/answer/refusal_model.json) on tuning splits:
+
+    python -m eval.fit_refusal [--data-dir DIR] [--max-false-refusal 0.02] [FILE ...]
+
+Default files: eval/dev_questions.jsonl, eval/own_questions.jsonl, eval/ask_tune_own.jsonl and every
+eval/sets/*_tune.jsonl but the follow-ups (they need their history). A file whose name contains
+``test`` is refused: test splits never touch the fit. Questions whose gold names a document the
+knowledge base does not hold are left out (they would teach "answerable" for a missing document);
+questions the unknown-municipality rule already refuses are left to that rule."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from eval.ask_eval import documents_held
+from eval.questions import HERE, Question, read_questions
+from kb.core.errors import SettingsError
+
+DEFAULT_FILES = ["dev_questions.jsonl", "own_questions.jsonl", "ask_tune_own.jsonl"]
+
+
+def tune_files() -> list[Path]:
+    files = [HERE / f for f in DEFAULT_FILES if (HERE / f).exists()]
+    files += sorted(p for p in (HERE / "sets").glob("*_tune.jsonl") if not p.name.startswith("followup"))
+    return files
+
+
+def check_not_test(paths: Sequence[Path]) -> None:
+    for p in paths:
+        if "test" in p.name:
+            raise SettingsError(f"{p}: テスト用の質問ファイルでは当てはめできません。tune の分割を指定してください "
+                                f"(a test split never touches fit; give a tuning split)")
+
+
+def feature_rows(settings, questions: list[Question]):
+    from kb.answer.pipeline import analyse, evidence_features, key_terms, retrieve, unknown_places
+    from kb.core.tuning import AnswerTuning
+    from kb.search.searcher import get_searcher
+    s = get_searcher(settings)
+    tuning = getattr(settings, "answer_tuning", None) or AnswerTuning()
+    documents = {r.source.document for r in s.corpus.records}
+    rows, kept = [], []
+    for q in questions:
+        if q.extra.get("history") or not documents_held(q, documents):
+            continue
+        qq = analyse(s, q.question, settings.max_question_chars)
+        if unknown_places(qq.text, s.corpus.cities) and not qq.analysis.cities:
+            continue
+        got = retrieve(s, qq, tuning)
+        if not got.hits:
+            continue
+        f, _ = evidence_features(s, qq, got, key_terms(s, qq), tuning)
+        rows.append((f, q.expect_no_evidence))
+        kept.append(q)
+    return rows, kept
+
+
+def main(argv: list[str] | None = None) -> int:
+    from kb.answer.refusal import MODEL_PATH, fit
+    from kb.core.settings import Settings
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("files", nargs="*", type=Path)
+    ap.add_argument("--data-dir", type=Path)
+    ap.add_argument("--max-false-refusal", type=float, default=0.02)
+    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = ap.parse_args(argv)
+    files = args.files or tune_files()
+    check_not_test(files)
+    settings = Settings.from_env(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    questions = [q for p in files for q in read_questions(p)]
+    rows, kept = feature_rows(settings, questions)
+    model = fit(rows, max_false_refusal=args.max_false_refusal,
+                fitted_on=[str(p.relative_to(HERE.parent)) if p.is_relative_to(HERE.parent) else str(p) for p in files],
+                embedder=settings.embedder)
+    model.save(args.out)
+    probs = [model.probability(f) for f, _ in rows]
+    ans = [p for p, (_, u) in zip(probs, rows) if not u]
+    una = [p for p, (_, u) in zip(probs, rows) if u]
+    print(f"fitted on {len(rows)} questions ({len(una)} unanswerable) from {len(files)} files → {args.out}")
+    print(f"threshold {model.threshold:.4f}: tune refusals {sum(p >= model.threshold for p in una)}/{len(una)}, "
+          f"answerable refused {sum(p >= model.threshold for p in ans)}/{len(ans)}")
+    for name, w in zip(model.features, model.weights):
+        print(f"  {name:18s} {w:+.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

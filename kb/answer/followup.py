@@ -1,0 +1,122 @@
+"""Conversation: a follow-up question (「それはいつ頃？」「熊本市の場合は？」「費用は？」) resolved against
+the earlier turns — their cities, steps and topic — into a question that stands alone, with a note
+that says what was taken from them. Pure functions over strings and query analyses."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+from kb.core.errors import BadQueryError
+from kb.core.vocab.answer import answer_vocab
+from kb.search.query import QueryAnalysis
+
+V = answer_vocab()
+MAX_TURNS = 10
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    answer: str = ""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    text: str  # the question to answer, standing alone
+    taken: tuple[str, ...] = ()  # what was taken from the earlier turns (cities, topic), for the note
+    previous: str = ""  # the earlier question it builds on
+
+    @property
+    def note(self) -> str:
+        if not self.previous:
+            return ""
+        what = "、".join(f"「{t}」" for t in self.taken)
+        return V.followup_note.format(previous=self.previous, taken=what or f"「{self.previous}」")
+
+
+def read_history(history: Any) -> tuple[Turn, ...]:
+    """Earlier turns as given by the API or a --history file: [{"question", "answer"?}, …]."""
+    if history is None:
+        return ()
+    if not isinstance(history, (list, tuple)):
+        raise BadQueryError("history は [{\"question\": …, \"answer\": …}] の形の配列で指定してください "
+                            "(history must be a list of {question, answer})")
+    out = []
+    for i, t in enumerate(history[-MAX_TURNS:]):
+        q = t.get("question") if isinstance(t, Mapping) else None
+        if not isinstance(q, str) or not q.strip():
+            raise BadQueryError(f"history[{i}] に question がありません。各要素に \"question\" を入れてください "
+                                f"(history[{i}] needs a question)")
+        a = t.get("answer") or ""
+        out.append(Turn(q.strip(), a if isinstance(a, str) else ""))
+    return tuple(out)
+
+
+def is_followup(question: str, a: QueryAnalysis, own_terms: int) -> bool:
+    """Refers back (それ, その, そこ…), or says too little to stand alone (「熊本市の場合は？」「費用は？」)."""
+    q = question.strip()
+    if any(q.startswith(w) for w in V.followup_refer) or any(w in q for w in V.followup_refer_inside):
+        return True
+    if a.setup or a.steps:
+        return False
+    if a.cities:
+        return own_terms == 0  # 「熊本市の場合は？」「熊本はどう？」: a city and nothing of its own
+    core = re.sub(r"[？?！!。、\s]", "", q)
+    return own_terms <= 1 and len(core) <= V.followup_short  # 「費用は？」「人口は？」
+
+
+def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[Turn],
+            analyze: Callable[[str], QueryAnalysis]) -> Resolved:
+    """The follow-up joined to the last earlier question: a newly named city replaces the earlier
+    one; otherwise the earlier cities and topic are carried over."""
+    if not history or not is_followup(question, a, own_terms):
+        return Resolved(question)
+    prev = history[-1].question
+    pa = analyze(prev)
+    ask = question.strip()
+    for w in V.followup_refer:
+        if ask.startswith(w):
+            ask = ask[len(w):].lstrip("、,は ")
+            break
+    topic = prev.rstrip("？?。！! ")
+    taken: list[str] = []
+    if a.cities:
+        if pa.cities:
+            for old in pa.cities:
+                topic = topic.replace(old, a.cities[0]).replace(old.rstrip("市区町村"), a.cities[0])
+            taken.append(topic)
+            text = topic + "？" if own_terms == 0 else f"{topic}。{ask}"
+        else:
+            taken.append(topic)
+            text = f"{a.cities[0]}の{topic}？" if own_terms == 0 else f"{topic}。{ask}"
+    else:
+        taken += list(pa.cities) + [topic]
+        text = f"{topic}。{ask or question}"
+    return Resolved(text, tuple(dict.fromkeys(taken)), prev)
+
+
+def read_history_file(path) -> tuple[Turn, ...]:
+    """A --history file: a JSON array of {"question", "answer"} turns, or one turn a line (JSON Lines),
+    oldest first; an answer from ``pfkb ask --json`` may stand as a turn (its question and answer)."""
+    import json
+    from pathlib import Path
+
+    from kb.core.errors import SettingsError
+    p = Path(path)
+    if not p.exists():
+        raise SettingsError(f"履歴ファイルがありません: {p}。前の質問を JSON で保存したファイルを指定してください "
+                            f"(history file not found)")
+    text = p.read_text(encoding="utf-8").strip()
+    try:
+        data = json.loads(text) if text.startswith("[") or "\n" not in text else [json.loads(line)
+                                                                                  for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError as e:
+        raise SettingsError(f"{p}: JSON として読めません（{e.msg}、{e.lineno} 行目）。"
+                            f"[{{\"question\": …, \"answer\": …}}] の形にしてください (bad JSON in the history file)") from None
+    if isinstance(data, dict):
+        data = [data]
+    try:
+        return read_history(data)
+    except BadQueryError as e:
+        raise SettingsError(f"{p}: {e}") from None

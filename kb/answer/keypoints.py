@@ -1,0 +1,144 @@
+"""Key points first: the 2–5 sentences of the records that answer the question, each cited.
+
+Sentences are taken verbatim from the evidence records (bullets, prose, table cells cut at sentence
+ends) and scored for the question: lexical (the idf-weighted share of the question's key terms the
+sentence holds, on BM25's own tokens), dense (the record's similarity to the question in the dense
+retriever) and the record's rank in the fused search. The pick is diversified: one sentence per
+record, cities and documents taken in turn, within a character budget."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping, Sequence
+
+from kb.core.records import Record
+from kb.core.tuning import AnswerTuning
+from kb.core.vocab.answer import answer_vocab
+
+V = answer_vocab()
+
+_SPLIT = re.compile(r"\n|(?<=[。！？!?])|\s\|\s|\t")
+_LEAD = re.compile(r"^[\s・■□●○◆◇▪\-－–—*📍>]+")
+_HTML = re.compile(r"<[^>]+>")
+_LABEL = re.compile(r"^[^\s:：。、]{2,8}[:：]\s*")  # 「事業内容: 」 before a field's text
+_HEADING = re.compile(r"^(\d+[.．]|[（(]\d+[)）]|第\d+章)")
+
+
+@dataclass(frozen=True)
+class KeySentence:
+    text: str
+    citations: tuple[str, ...]
+    score: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "citations": list(self.citations)}
+
+
+def record_sentences(r: Record, min_chars: int = 8, max_chars: int = 160) -> list[str]:
+    """The sentences of a record as written: its headline, then each bullet or prose sentence, each
+    table cell; markup and list marks dropped; pieces too short to say anything are left out."""
+    out: list[str] = []
+    seen: set[str] = set()
+    texts = [r.title] + [r.text] + [str(r.fields.get(k) or "") for k in ("content", "outcome", "kpi")]
+    for text in texts:
+        for piece in _SPLIT.split(_HTML.sub(" ", text or "")):
+            s = _LEAD.sub("", piece).strip().strip("「」 ").strip()
+            s = _LABEL.sub("", re.sub(r"\s{2,}", " ", s))
+            if len(s) < min_chars or len(s) > max_chars or s in seen:
+                continue
+            if _HEADING.match(s) or s.count(" / ") >= 2 or any(w in s for w in V.pointer_words):
+                continue  # a section heading, a table row run together, a pointer to elsewhere (「下記を参照」)
+            if sum(ch.isdigit() or ch in ",.%()（）/:：" for ch in s) > len(s) * 0.5:
+                continue  # a row of figures without words is not a sentence
+            seen.add(s)
+            out.append(s)
+    return out
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    record: Record
+    lexical: float
+    dense: float
+    rank: float
+    score: float
+
+
+def idf_table(records: Sequence[Record], record_tokens: Callable[[Record], frozenset[str]]) -> dict[str, float]:
+    df: dict[str, int] = {}
+    for r in records:
+        for t in record_tokens(r):
+            df[t] = df.get(t, 0) + 1
+    n = max(1, len(records))
+    return {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+
+
+def lexical_share(tokens: frozenset[str], terms: Iterable[str], idf: Mapping[str, float]) -> float:
+    terms = list(terms)
+    total = sum(idf.get(t, 1.0) for t in terms)
+    if not total:
+        return 0.0
+    return sum(idf.get(t, 1.0) for t in terms if t in tokens) / total
+
+
+def score_sentences(records: Sequence[Record], terms: frozenset[str], tokens_of: Callable[[str], frozenset[str]],
+                    idf: Mapping[str, float], dense: Mapping[str, float], rank: Mapping[str, int],
+                    tuning: AnswerTuning) -> list[Candidate]:
+    """Every sentence of the records with its score, best first."""
+    out = []
+    for r in records:
+        pos = rank.get(r.id, len(rank))
+        rank_part = 1.0 / (1.0 + pos / 3.0)
+        dense_part = dense.get(r.id, 0.0)
+        for s in record_sentences(r):
+            lex = lexical_share(tokens_of(s), terms, idf) if terms else 0.0
+            # a fragment says less than a sentence, a long one costs the reader
+            length = min(1.0, len(s) / 25.0) * min(1.0, 100.0 / len(s))
+            score = (tuning.key_lexical * lex + tuning.key_dense * dense_part + tuning.key_rank * rank_part) * length
+            out.append(Candidate(s, r, lex, dense_part, rank_part, score))
+    out.sort(key=lambda c: -c.score)
+    return out
+
+
+def pick_key_sentences(cands: Sequence[Candidate], tuning: AnswerTuning, lead: Sequence[KeySentence] = (),
+                       label: Callable[[Record], str] | None = None) -> tuple[KeySentence, ...]:
+    """Greedy pick within the budget: one sentence per record, a repeated city or document costs a
+    share of the score, nothing far below the best, never a repeat of what is already said."""
+    picked: list[KeySentence] = list(lead)
+    used_chars = sum(len(k.text) for k in picked)
+    used_records = {c for k in picked for c in k.citations}
+    cities: dict[str, int] = {}
+    docs: dict[str, int] = {}
+    phases: dict[str, int] = {}
+    pool = list(cands)
+    best = pool[0].score if pool else 0.0
+    while pool and len(picked) < tuning.key_max:
+        def adjusted(c: Candidate) -> float:
+            city, doc = c.record.city or "", c.record.source.document
+            phase = c.record.phase or ""
+            return (c.score * (tuning.key_repeat_city ** cities.get(city, 0)) * (tuning.key_repeat_doc ** docs.get(doc, 0))
+                    * (tuning.key_repeat_phase ** phases.get(phase, 0) if phase else 1.0))
+        pool.sort(key=lambda c: -adjusted(c))
+        c = pool.pop(0)
+        if c.record.id in used_records or any(c.text in k.text or k.text in c.text for k in picked):
+            continue
+        if adjusted(c) < best * tuning.key_min_share and len(picked) >= tuning.key_min:
+            break
+        text = label(c.record) + c.text if label else c.text
+        if used_chars + len(text) > tuning.key_chars and len(picked) >= tuning.key_min:
+            continue
+        picked.append(KeySentence(text, (c.record.id,), round(c.score, 4)))
+        used_chars += len(text)
+        used_records.add(c.record.id)
+        cities[c.record.city or ""] = cities.get(c.record.city or "", 0) + 1
+        docs[c.record.source.document] = docs.get(c.record.source.document, 0) + 1
+        if c.record.phase:
+            phases[c.record.phase] = phases.get(c.record.phase, 0) + 1
+    return tuple(picked)
+
+
+def city_label(r: Record) -> str:
+    """「熊本市: 」 before a sentence of a city's record, so that a key point says whose practice it is."""
+    return f"{r.city}: " if r.city else ""

@@ -1,0 +1,132 @@
+"""Calibrated refusal: "the documents do not answer this" decided from the evidence itself.
+
+Features of one question's evidence (both retrievers' best scores, how much of the question's
+content the best record and the best sentence hold, whether the retrievers agree, how much of the
+question the corpus has never seen), a logistic model over them and a threshold, fitted by
+``python -m eval.fit_refusal`` on tuning splits only and saved as ``refusal_model.json`` beside this
+module; the runtime only reads it (scikit-learn's fit / predict, without the dependency)."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+MODEL_PATH = Path(__file__).resolve().parent / "refusal_model.json"
+MODEL_VERSION = 1
+FEATURES = ("coverage", "sentence_coverage", "unseen_terms", "bm25_top", "dense_top", "dense_gap", "agreement",
+            "named", "anchored", "terms")
+
+
+@dataclass(frozen=True)
+class EvidenceFeatures:
+    coverage: float  # best share of the question's key terms one top record holds (hybrid and BM25 top)
+    sentence_coverage: float  # best idf-weighted share one sentence of the top records holds
+    unseen_terms: float  # share of the key terms that no record of the corpus holds
+    bm25_top: float  # log(1 + BM25's best raw score)
+    dense_top: float  # the dense retriever's best cosine
+    dense_gap: float  # its best minus its tenth cosine (a clear match stands out)
+    agreement: float  # share of the top 5 both retrievers rank there
+    named: float  # the question names a step, a city of the corpus or the setup
+    anchored: float  # the question speaks of the PF / 孤独・孤立 world
+    terms: float  # how many key terms the question has (capped at 6, over 6)
+
+    def vector(self) -> np.ndarray:
+        return np.array([getattr(self, f) for f in FEATURES], dtype=np.float64)
+
+    def to_dict(self) -> dict[str, float]:
+        return {k: round(v, 4) for k, v in asdict(self).items()}
+
+
+def agreement(a: Sequence[str], b: Sequence[str], k: int = 5) -> float:
+    return len(set(a[:k]) & set(b[:k])) / k if a and b else 0.0
+
+
+@dataclass(frozen=True)
+class RefusalModel:
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float  # refuse at or above this probability of "unanswerable"
+    fitted_on: tuple[str, ...] = ()
+    embedder: str = ""
+    version: int = MODEL_VERSION
+
+    def probability(self, f: EvidenceFeatures) -> float:
+        x = (f.vector() - np.array(self.mean)) / np.array(self.scale)
+        z = float(x @ np.array(self.weights) + self.bias)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def refuses(self, f: EvidenceFeatures) -> bool:
+        return self.probability(f) >= self.threshold
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        path.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def read(cls, path: Path = MODEL_PATH) -> "RefusalModel | None":
+        if not path.exists():
+            return None
+        d = json.loads(path.read_text(encoding="utf-8"))
+        if d.get("version") != MODEL_VERSION or tuple(d.get("features", ())) != FEATURES:
+            return None  # a model of other features: refit (python -m eval.fit_refusal)
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_PATH) -> RefusalModel | None:
+    return RefusalModel.read(path)
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 100) -> tuple[np.ndarray, float]:
+    """L2-regularised logistic regression by Newton's method on standardised features."""
+    n, d = X.shape
+    Xb = np.hstack([X, np.ones((n, 1))])
+    w = np.zeros(d + 1)
+    reg = np.eye(d + 1) * l2
+    reg[-1, -1] = 0.0  # the bias is not shrunk
+    for _ in range(iters):
+        p = 1.0 / (1.0 + np.exp(-np.clip(Xb @ w, -30, 30)))
+        grad = Xb.T @ (p - y) + reg @ w
+        hess = Xb.T @ (Xb * (p * (1 - p))[:, None]) + reg
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w[:-1], float(w[-1])
+
+
+def choose_threshold(p: Iterable[float], unanswerable: Iterable[bool], max_false_refusal: float) -> float:
+    """The lowest threshold whose share of answerable questions refused stays within the bound
+    (so as many unanswerable ones as possible are refused), halfway between neighbouring scores."""
+    pairs = sorted(zip(p, unanswerable))
+    answerable = sum(1 for _, u in pairs if not u)
+    allowed = int(math.floor(max_false_refusal * answerable))
+    scores = sorted({s for s, _ in pairs})
+    for i, t in enumerate(scores):
+        refused_answerable = sum(1 for s, u in pairs if s >= t and not u)
+        if refused_answerable <= allowed:
+            below = scores[i - 1] if i else 0.0
+            return (below + t) / 2
+    return 1.0
+
+
+def fit(rows: Sequence[tuple[EvidenceFeatures, bool]], *, max_false_refusal: float = 0.02, l2: float = 1.0,
+        fitted_on: Sequence[str] = (), embedder: str = "") -> RefusalModel:
+    X = np.array([f.vector() for f, _ in rows])
+    y = np.array([1.0 if u else 0.0 for _, u in rows])
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale[scale == 0] = 1.0
+    w, b = fit_logistic((X - mean) / scale, y, l2=l2)
+    model = RefusalModel(tuple(FEATURES), tuple(mean.tolist()), tuple(scale.tolist()), tuple(w.tolist()), b, 0.5,
+                         tuple(fitted_on), embedder)
+    probs = [model.probability(f) for f, _ in rows]
+    t = choose_threshold(probs, [u for _, u in rows], max_false_refusal)
+    return RefusalModel(**{**asdict(model), "threshold": round(t, 6)})

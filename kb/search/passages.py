@@ -1,0 +1,160 @@
+"""Passages beside records: each record's text cut into sentences and bullets, indexed by both
+retrievers, so that the one sentence of a long record that answers a question can be found,
+shown (``passage: {text, start, end}``) and used by the assistant's sentence selection.
+
+Cutting is typographic (sentence ends, line breaks, bullet marks), not by words of the domain.
+``start`` / ``end`` are character offsets into ``record.text``."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from kb.core.records import Passage, Record
+
+MIN_CHARS = 6  # a shorter piece (a label, a number) is joined to the next one
+MAX_CHARS = 240  # a longer sentence is cut at its commas
+# a sentence ends after 。！？ (and a closing bracket after them) or at a line break
+_ENDS = re.compile(r"(?<=[。！？!?])[」』）)]*|\n+")
+_LEAD = re.compile(r"^[\s・･●○◆◇■□▪▫\-－―‐*＊※✓✔→⇒①-⑳㉑-㉟]*(?:(?:[(（]\d{1,2}[)）]|\d{1,2}[.．](?=\s))\s*)?")
+_COMMA = re.compile(r"(?<=[、，,])")
+
+
+def text_to_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences and bullets of a text, leading bullet marks left out."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _ENDS.finditer(text + "\n"):
+        end = min(m.end(), len(text))
+        piece_start, piece_end = pos, end
+        pos = m.end()
+        raw = text[piece_start:piece_end]
+        lead = _LEAD.match(raw)
+        s = piece_start + (lead.end() if lead else 0)
+        e = piece_end
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e <= s:
+            continue
+        spans.extend(_cut_long(text, s, e))
+    return _join_short(text, spans)
+
+
+def _cut_long(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    if e - s <= MAX_CHARS:
+        return [(s, e)]
+    out, cur = [], s
+    for m in _COMMA.finditer(text, s, e):
+        if m.end() - cur >= MAX_CHARS // 2:
+            out.append((cur, m.end()))
+            cur = m.end()
+    if cur < e:
+        out.append((cur, e))
+    return out
+
+
+def _join_short(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    carry: int | None = None
+    for s, e in spans:
+        if carry is not None:
+            s, carry = carry, None
+        if e - s < MIN_CHARS:
+            carry = s
+            continue
+        out.append((s, e))
+    if carry is not None:
+        if out:
+            out[-1] = (out[-1][0], spans[-1][1])
+        else:
+            out.append((carry, spans[-1][1]))
+    return out
+
+
+def record_to_passages(r: Record) -> list[Passage]:
+    return [Passage(r.id, r.text[s:e], s, e) for s, e in text_to_spans(r.text)]
+
+
+def records_to_passages(records: Iterable[Record]) -> list[Passage]:
+    return [p for r in records for p in record_to_passages(r)]
+
+
+class PassageIndex:
+    """Both retrievers over the passages of every record: a bm25s index of their tokens and their
+    e5 vectors (one matrix, scored by a dot product). Scores are computed over all passages, so a
+    caller can ask for the best passage of any record, filtered or not."""
+
+    def __init__(self, passages: Sequence[Passage], bm25: Any, vectors: np.ndarray, tokenizer: Any):
+        self.passages = list(passages)
+        self.bm25, self.tokenizer = bm25, tokenizer
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.of_record: dict[str, list[int]] = {}
+        for i, p in enumerate(self.passages):
+            self.of_record.setdefault(p.record_id, []).append(i)
+
+    FILES = ("passages.jsonl", "passages.npy", "bm25_passages")
+
+    def save(self, index_dir: Path) -> None:
+        """Offsets (texts are the records'), vectors and the BM25 index, beside the record index."""
+        with open(index_dir / "passages.jsonl", "w", encoding="utf-8") as f:
+            for p in self.passages:
+                f.write(json.dumps({"record": p.record_id, "start": p.start, "end": p.end}) + "\n")
+        np.save(index_dir / "passages.npy", self.vectors)
+        self.bm25.save(str(index_dir / "bm25_passages"), show_progress=False)
+
+    @classmethod
+    def load(cls, index_dir: Path, by_id: Mapping[str, Record], tokenizer: Any) -> "PassageIndex":
+        import bm25s
+        passages = []
+        with open(index_dir / "passages.jsonl", encoding="utf-8") as f:
+            for line in f:
+                d = json.loads(line)
+                r = by_id[d["record"]]
+                passages.append(Passage(r.id, r.text[d["start"]:d["end"]], d["start"], d["end"]))
+        return cls(passages, bm25s.BM25.load(str(index_dir / "bm25_passages")),
+                   np.load(index_dir / "passages.npy"), tokenizer)
+
+    def lexical(self, query_tokens: list[str]) -> np.ndarray:
+        """BM25 score of every passage, scaled by the best one (0 when no word meets)."""
+        out = np.zeros(len(self.passages), dtype=np.float32)
+        known = [t for t in query_tokens if t in self.bm25.vocab_dict]
+        if known and len(out):
+            out = np.asarray(self.bm25.get_scores(known), dtype=np.float32)
+            top = float(out.max())
+            if top > 0:
+                out = out / top
+        return out
+
+    def scores(self, query_tokens: list[str], query_vector: np.ndarray | None) -> np.ndarray:
+        """One score per passage: the mean of its scaled BM25 score and its cosine similarity to the
+        question (BM25 alone when no query vector is given)."""
+        lexical = self.lexical(query_tokens)
+        if query_vector is None or not len(self.vectors):
+            return lexical
+        return (lexical + self.vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)) / 2
+
+    def best(self, record_ids: Iterable[str], scores: np.ndarray) -> dict[str, tuple[Passage, float]]:
+        """The best passage of each record (records with no passage are left out)."""
+        out: dict[str, tuple[Passage, float]] = {}
+        for rid in record_ids:
+            rows = self.of_record.get(rid)
+            if rows:
+                i = max(rows, key=lambda j: scores[j])
+                out[rid] = (self.passages[i], float(scores[i]))
+        return out
+
+    def ranked(self, record_ids: Iterable[str], scores: np.ndarray) -> dict[str, list[tuple[Passage, float]]]:
+        """Every passage of each record, best first."""
+        out: dict[str, list[tuple[Passage, float]]] = {}
+        for rid in record_ids:
+            rows = sorted(self.of_record.get(rid, ()), key=lambda j: -scores[j])
+            out[rid] = [(self.passages[i], float(scores[i])) for i in rows]
+        return out
+
+
+def build_passage_index(passages: Sequence[Passage], vectors: np.ndarray, tokenizer: Any, tuning: Any) -> PassageIndex:
+    from kb.search.index import tokens_to_bm25
+    return PassageIndex(passages, tokens_to_bm25([tokenizer(p.text) for p in passages], tuning), vectors, tokenizer)
