@@ -17,7 +17,7 @@ from kb.core.settings import Settings
 from kb.store import Store, open_store
 
 MANIFEST = "manifest.json"
-CORPUS_SUFFIXES = {".txt", ".pdf", ".tsv"}
+CORPUS_SUFFIXES = {".txt", ".pdf", ".tsv", ".html", ".htm", ".docx"}
 
 Progress = Callable[[str, int, int], None]  # (message, done, total)
 
