@@ -19,9 +19,6 @@ from kb.core.errors import PfkbError
 
 log = logging.getLogger("pfkb.api")
 
-# "(unknown city '熊本'; known: …)": an English parenthetical starts with a Latin letter
-_EN_PART = re.compile(r"\s*[(（]([A-Za-z][^()（）]*(?:\([^()]*\)[^()（）]*)*)[)）]")
-
 _GENERIC = {
     400: ("リクエストが正しくありません", "bad request"),
     401: ("認証が必要です", "authentication required"),
@@ -37,17 +34,11 @@ _GENERIC = {
 }
 
 
-def split_message(message: str) -> tuple[str, str]:
-    """「日本語 (English)」 → ("日本語", "English"). Messages without an English
-    part keep the Japanese for both (the English side is then generic)."""
-    en_parts = [m.group(1).strip() for m in _EN_PART.finditer(message)]
-    ja = _EN_PART.sub("", message).strip()
-    ja = re.sub(r"[ \t]+\n", "\n", ja)
-    return (ja or message), "; ".join(en_parts)
-
-
 def error_code(exc: BaseException) -> str:
-    """NotFoundError → not_found, IngestFailed → ingest_failed."""
+    """NotFoundError → not_found, IngestFailed → ingest_failed (or the code the
+    exception carries, as HTTPProblem does)."""
+    if getattr(exc, "code", None):
+        return exc.code  # type: ignore[attr-defined]
     name = type(exc).__name__
     name = name[:-5] if name.endswith("Error") and name != "Error" else name
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
@@ -62,12 +53,13 @@ def error_response(status: int, code: str, ja: str, en: str, headers: dict[str, 
     return JSONResponse(error_body(status, code, ja, en), status_code=status, headers=headers)
 
 
-class HTTPProblem(Exception):
-    """An HTTP-only refusal (auth, size, media type) raised by a route."""
+class HTTPProblem(PfkbError):
+    """An HTTP-only refusal (auth, size, media type) raised by a route: its
+    status and code are given where it is raised."""
 
     def __init__(self, status: int, code: str, ja: str, en: str, headers: dict[str, str] | None = None):
-        super().__init__(f"{ja} ({en})")
-        self.status, self.code, self.ja, self.en, self.headers = status, code, ja, en, headers
+        super().__init__(ja, en)
+        self.http_status, self.code, self.headers = status, code, headers
 
 
 _VALIDATION_JA = {
@@ -109,12 +101,8 @@ def validation_messages(errors: list[dict[str, Any]]) -> tuple[str, str]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PfkbError)
     async def _pfkb(request: Request, exc: PfkbError) -> JSONResponse:
-        ja, en = split_message(str(exc))
-        return error_response(exc.http_status, error_code(exc), ja, en)
-
-    @app.exception_handler(HTTPProblem)
-    async def _problem(request: Request, exc: HTTPProblem) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.ja, exc.en, exc.headers)
+        return error_response(exc.http_status, error_code(exc), exc.message_ja, exc.message_en,
+                              getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

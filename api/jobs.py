@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from api.errors import split_message
 from kb.core.errors import NotFoundError, PfkbError
 from kb.core.settings import Settings
 
@@ -86,7 +85,7 @@ class IngestJobs:
         with self._lock:
             job = self._jobs.get(job_id)
         if job is None:
-            raise NotFoundError(f"取り込みジョブ {job_id[:40]!r} はありません (unknown job id)")
+            raise NotFoundError(f"取り込みジョブ {job_id[:40]!r} はありません", "unknown job id")
         return job
 
     def _update(self, job: Job, **changes: Any) -> None:
@@ -108,39 +107,36 @@ class IngestJobs:
                 self._queue.task_done()
 
     def process(self, job: Job) -> None:
-        from kb.search.index import build_index
-        from ingest.pipeline import ingest_paths
+        from ingest.pipeline import rebuild
+        stage = {"now": "ingest"}
 
-        def parsing(msg: str, done: int, total: int) -> None:
-            self._update(job, status="parsing", progress=0.5 * done / max(total, 1), message=msg,
-                         message_en=f"parsing {done}/{total}")
-
-        def indexing(msg: str, done: int, total: int) -> None:
-            self._update(job, status="indexing", progress=0.5 + 0.45 * done / max(total, 1), message=msg,
-                         message_en=f"indexing {done}/{total}")
+        def progress(step: str, msg: str, done: int, total: int) -> None:
+            stage["now"] = step
+            if step == "ingest":
+                self._update(job, status="parsing", progress=0.5 * done / max(total, 1), message=msg,
+                             message_en=f"parsing {done}/{total}")
+            else:
+                self._update(job, status="indexing", progress=0.5 + 0.45 * done / max(total, 1), message=msg,
+                             message_en=f"indexing {done}/{total}")
 
         self._update(job, status="parsing", progress=0.0, message=f"{job.file_name} を解析しています",
                      message_en=f"parsing {job.file_name}")
         try:
-            results = ingest_paths(self.settings, [job.path], origin="upload", progress=parsing)
-        except PfkbError as e:
-            ja, en = split_message(str(e).replace(str(job.path.parent) + "/", ""))
-            self._update(job, status="error", message=ja, message_en=en or "the file could not be ingested",
-                         finished=time.time())
-            return
-        r = results[0]
-        self._update(job, status="indexing", progress=0.5, message="検索索引を更新しています",
-                     message_en="rebuilding the search index")
-        try:
-            build_index(self.settings, progress=indexing)
+            done = rebuild(self.settings, [job.path], origin="upload", progress=progress)
             if self.after_index:  # searches switch to the new index version
                 self.after_index()
         except PfkbError as e:
-            ja, en = split_message(str(e))
-            self._update(job, status="error", message=f"記録は取り込みましたが、索引を更新できませんでした: {ja}",
-                         message_en=f"records stored but the index could not be rebuilt: {en}",
-                         finished=time.time())
+            if stage["now"] == "ingest":
+                folder = str(job.path.parent) + "/"  # the user knows the file by its name, not our folder
+                self._update(job, status="error", message=e.message_ja.replace(folder, ""),
+                             message_en=e.message_en.replace(folder, "") or "the file could not be ingested",
+                             finished=time.time())
+            else:
+                self._update(job, status="error", message=f"記録は取り込みましたが、索引を更新できませんでした: {e.message_ja}",
+                             message_en=f"records stored but the index could not be rebuilt: {e.message_en}",
+                             finished=time.time())
             return
+        r = done.ingested[0]
         result = {"document": r.document, "status": r.status, "records": r.records, "recognized": r.recognized,
                   "warnings": r.warnings}
         note = "" if r.recognized else "（報告書の構成を認識できなかったため、本文を context 記録として取り込みました）"

@@ -27,6 +27,13 @@ async def healthz() -> dict[str, str]:  # async: answered on the event loop, no 
     return {"status": "ok"}
 
 
+@router.get("/api/meta", tags=["ask"], summary="ページが使う文言（根拠なしの文、事実のラベル）")
+def meta() -> dict[str, Any]:
+    from kb.core.vocab.answer import answer_vocab
+    v = answer_vocab()
+    return {"no_evidence_text": v.no_evidence_text, "fact_labels": dict(v.fact_labels)}
+
+
 @router.post("/api/ask", tags=["ask"], summary="質問に、出典つきで答える")
 def ask(body: AskBody, state: AppState = Depends(app_state)) -> dict[str, Any]:
     from kb.answer.pipeline import ask as compose

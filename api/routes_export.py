@@ -5,21 +5,17 @@
     GET /api/charts/{matrix|timeline|spending}.{svg|png}?city=        → an image
 
 Parameters are plain strings checked by the library, so a bad value gets the
-library's message in Japanese and English. The routes turn our exceptions into
-`{"error": {"code", "message_ja", "message_en"}}` themselves (a route class
-wraps them), so they answer the same inside any app that includes the router.
+library's message in Japanese and English (api/errors.py turns our exceptions
+into `{"error": {"code", "message_ja", "message_en"}}`).
 """
 from __future__ import annotations
 
-import re
-from typing import Callable, Iterator
+from typing import Iterator
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 
-from kb.core.errors import BadQueryError, PfkbError
+from kb.core.errors import BadQueryError
 from kb.export import build_comparison, build_pack, render_chart, render_pack
 from kb.export.charts import CHARTS, FORMATS as CHART_FORMATS, MEDIA_TYPES as CHART_MEDIA_TYPES
 from kb.export.render import PACK_FORMATS, Rendered, check_format
@@ -27,35 +23,7 @@ from kb.store import open_store
 from kb.core.settings import Settings
 from kb.store import Store
 
-_ENGLISH = re.compile(r"\s*\(([A-Za-z][^()]*(?:\([^()]*\)[^()]*)*)\)\s*$")
-
-
-def error_json(exc: PfkbError) -> JSONResponse:
-    """「日本語 (English)」 → both halves; the class name gives the code (NotFoundError → not_found)."""
-    message = str(exc)
-    m = _ENGLISH.search(message)
-    ja, en = (message[: m.start()].strip(), m.group(1).strip()) if m else (message, message)
-    name = type(exc).__name__.removesuffix("Error") or "error"
-    code = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-    return JSONResponse({"error": {"code": code, "message_ja": ja, "message_en": en}},
-                        status_code=exc.http_status)
-
-
-class _ErrorsAsJSON(APIRoute):
-    """Our exceptions, from the route or its dependencies, become JSON errors."""
-
-    def get_route_handler(self) -> Callable:
-        handler = super().get_route_handler()
-
-        async def wrapped(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except PfkbError as exc:
-                return error_json(exc)
-        return wrapped
-
-
-router = APIRouter(prefix="/api", tags=["export"], route_class=_ErrorsAsJSON)
+router = APIRouter(prefix="/api", tags=["export"])
 
 
 def app_settings(request: Request) -> Settings:
@@ -107,7 +75,7 @@ def charts(filename: str, city: str | None = None, store: Store = Depends(export
     """図: matrix.svg, timeline.png, spending.svg …"""
     name, _, fmt = filename.partition(".")
     if name not in CHARTS or fmt not in CHART_FORMATS:
-        raise BadQueryError(f"図 {filename!r} はありません。{{{'|'.join(CHARTS)}}}.{{{'|'.join(CHART_FORMATS)}}} を指定してください "
-                            f"(unknown chart {filename!r}; use one of {', '.join(CHARTS)} with .svg or .png)")
+        raise BadQueryError(f"図 {filename!r} はありません。{{{'|'.join(CHARTS)}}}.{{{'|'.join(CHART_FORMATS)}}} を指定してください",
+                            f"unknown chart {filename!r}; use one of {', '.join(CHARTS)} with .svg or .png")
     picture = render_chart(store, name, fmt, city or None)
     return Response(picture.data, media_type=CHART_MEDIA_TYPES[fmt], headers={"Cache-Control": "no-cache"})

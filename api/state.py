@@ -35,6 +35,3 @@ class AppState:
 def app_state(request: Request) -> AppState:
     return request.app.state.pfkb
 
-
-def settings_of(request: Request) -> Settings:
-    return request.app.state.settings

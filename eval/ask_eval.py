@@ -51,7 +51,7 @@ def run_ask_eval(settings: Settings, questions: list[Question]) -> dict[str, Any
                 if not ok:
                     misses.append({"id": q.id, "question": q.question, "why": "no gold record among the citations"})
         by_id = {r.id: r for r in a.citations}
-        for blk in a.blocks:
+        for blk in d["blocks"]:
             if blk["type"] not in ("statement", "table"):
                 continue
             text = blk.get("text") or " ".join(" ".join(row) for row in blk.get("rows", []))

@@ -12,11 +12,34 @@ def squash_nfkc(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
 
 
-def gold_match(item: Mapping[str, Any], gold: Mapping[str, str]) -> bool:
-    """One gold constraint: every field equal; ``title~`` is a substring of the title."""
+def _pages(source: Mapping[str, Any], key: str, end_key: str) -> set[str]:
+    """The pages a record spans, as strings (``page``..``end_page`` or one page)."""
+    first, last = source.get(key), source.get(end_key)
+    if first is None:
+        return set()
+    try:
+        return {str(p) for p in range(int(first), int(last if last is not None else first) + 1)}
+    except (TypeError, ValueError):  # a printed page such as "Ⅱ-3"
+        return {str(first)} | ({str(last)} if last is not None else set())
+
+
+def gold_match(item: Mapping[str, Any], gold: Mapping[str, Any]) -> bool:
+    """One gold constraint: every field equal; ``title~`` is a substring of the title, ``document~`` of
+    the source document id; ``page`` is the printed page and ``pdf_page`` the PDF page index of the
+    record's source (a record spanning pages matches any of them)."""
+    source = item.get("source") or {}
     for key, value in gold.items():
         if key == "title~":
             if squash_nfkc(value) not in squash_nfkc(item.get("title") or ""):
+                return False
+        elif key == "document~":
+            if squash_nfkc(value) not in squash_nfkc(source.get("document") or ""):
+                return False
+        elif key == "page":
+            if str(value) not in _pages(source, "printed_page", "end_printed_page"):
+                return False
+        elif key == "pdf_page":
+            if str(value) not in _pages(source, "page", "end_page"):
                 return False
         elif item.get(key) != value:
             return False

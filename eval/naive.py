@@ -20,7 +20,8 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.schema import QueryBundle, TextNode
 
-from kb.search.embed import EmbeddingCache, embed_passages, embedder_key, make_embedder
+from kb.search.embed import EmbeddingCache, embed_passages, make_embedder
+from kb.search.manifest import embedder_key
 from kb.core.settings import Settings
 
 CHUNK_CHARS = 850

@@ -13,7 +13,7 @@ from kb.core.errors import SettingsError
 HERE = Path(__file__).resolve().parent
 DEV_QUESTIONS = HERE / "dev_questions.jsonl"
 OWN_QUESTIONS = HERE / "own_questions.jsonl"
-GOLD_KEYS = {"kind", "city", "phase", "step", "scope", "title~"}
+GOLD_KEYS = {"kind", "city", "phase", "step", "scope", "title~", "document~", "page", "pdf_page"}
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def read_questions(path: Path | str) -> list[Question]:
     """Streaming reader that names the bad line."""
     path = Path(path)
     if not path.exists():
-        raise SettingsError(f"質問ファイルがありません: {path} (question file not found)")
+        raise SettingsError(f"質問ファイルがありません: {path}", "question file not found")
     out: list[Question] = []
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, start=1):
@@ -44,15 +44,15 @@ def read_questions(path: Path | str) -> list[Question]:
             try:
                 d = json.loads(line)
             except json.JSONDecodeError as e:
-                raise SettingsError(f"{path}:{n}: JSON として読めません ({e.msg}) (bad JSON on line {n})") from None
+                raise SettingsError(f"{path}:{n}: JSON として読めません ({e.msg})", f"bad JSON on line {n}") from None
             if not isinstance(d, dict) or not d.get("question") or not d.get("id"):
-                raise SettingsError(f"{path}:{n}: \"id\" と \"question\" が必要です (each line needs id and question)")
+                raise SettingsError(f"{path}:{n}: \"id\" と \"question\" が必要です", "each line needs id and question")
             gold = d.get("gold") or []
             for g in gold:
                 bad = set(g) - GOLD_KEYS
                 if bad:
-                    raise SettingsError(f"{path}:{n}: gold に未知のキー {sorted(bad)} (unknown gold keys; "
-                                        f"allowed: {sorted(GOLD_KEYS)})")
+                    raise SettingsError(f"{path}:{n}: gold に未知のキー {sorted(bad)}", "unknown gold keys; "
+                                        f"allowed: {sorted(GOLD_KEYS)}")
             known = {"id", "type", "question", "gold", "evidence", "expect_no_evidence"}
             out.append(Question(id=str(d["id"]), type=d.get("type", ""), question=d["question"],
                                 gold=tuple(gold), evidence=tuple(d.get("evidence") or ()),

@@ -20,6 +20,7 @@ MANIFEST = "manifest.json"
 CORPUS_SUFFIXES = {".txt", ".pdf", ".tsv", ".html", ".htm", ".docx"}
 
 Progress = Callable[[str, int, int], None]  # (message, done, total)
+StagedProgress = Callable[[str, str, int, int], None]  # (stage "ingest" | "index", message, done, total)
 
 
 def load_manifest(corpus_dir: Path) -> dict[str, DocumentMeta]:
@@ -33,19 +34,19 @@ def load_manifest(corpus_dir: Path) -> dict[str, DocumentMeta]:
         raise SettingsError(f"{path}: JSON として読めません（{e.lineno} 行 {e.colno} 列: {e.msg}）。書式を直してください") from None
     docs = data.get("documents") if isinstance(data, dict) else None
     if not isinstance(docs, list):
-        raise SettingsError(f"{path}: \"documents\" 配列がありません (expected {{\"documents\": [...]}})")
+        raise SettingsError(f"{path}: \"documents\" 配列がありません", f"expected {{\"documents\": [...]}}")
     out = {}
     for i, d in enumerate(docs):
         if not isinstance(d, dict) or not d.get("file"):
-            raise SettingsError(f"{path}: documents[{i}] に \"file\" がありません (each document needs a \"file\")")
+            raise SettingsError(f"{path}: documents[{i}] に \"file\" がありません", "each document needs a \"file\"")
         out[d["file"]] = DocumentMeta.from_mapping(d)
     return out
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
     if not corpus_dir.is_dir():
-        raise SettingsError(f"コーパスのディレクトリがありません: {corpus_dir} (corpus directory not found; "
-                            f"use --corpus or PFKB_CORPUS_DIR)")
+        raise SettingsError(f"コーパスのディレクトリがありません: {corpus_dir}", "corpus directory not found; "
+                            "use --corpus or PFKB_CORPUS_DIR")
     return sorted(p for p in corpus_dir.iterdir()
                   if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES and not p.name.startswith("."))
 
@@ -67,9 +68,13 @@ class IngestFailed(PfkbError):
 
     def __init__(self, errors: list[InputFileError]):
         self.errors = errors
-        lines = "\n".join(f"  - {e}" for e in errors)
-        super().__init__(f"{len(errors)} 件のファイルを取り込めませんでした。知識ベースは変更していません "
-                         f"(nothing was written):\n{lines}")
+        super().__init__(f"{len(errors)} 件のファイルを取り込めませんでした。知識ベースは変更していません:\n"
+                         + "\n".join(f"  - {e.message_ja}" for e in errors),
+                         "; ".join(["nothing was written"] + [e.message_en for e in errors if e.message_en]))
+
+    def __str__(self) -> str:
+        return (f"{len(self.errors)} 件のファイルを取り込めませんでした。知識ベースは変更していません "
+                "(nothing was written):\n" + "\n".join(f"  - {e}" for e in self.errors))
 
 
 def parse_files(paths: Iterable[Path], metas: dict[str, DocumentMeta] | None = None,
@@ -145,6 +150,34 @@ def ingest_corpus(settings: Settings, progress: Progress | None = None) -> list[
         store.close()
 
 
+@dataclass(frozen=True)
+class RebuildResult:
+    ingested: list[IngestResult]      # empty when only the index was built
+    index: dict[str, Any] | None      # build_index's summary; None with index=False
+
+
+def rebuild(settings: Settings, paths: Iterable[Path | str] | None = None, *,
+            progress: StagedProgress | None = None, origin: str = "ingest",
+            ingest: bool = True, index: bool = True) -> RebuildResult:
+    """Ingest (corpus/, or the given ``paths``) and then build the search index:
+    the one path behind `pfkb build`, `pfkb serve` and upload jobs. ``progress``
+    hears the stage with each step; an error names the stage it came from by
+    being raised from it (records are stored before the index is built)."""
+    from kb.search.index import build_index
+
+    def staged(stage: str) -> Progress | None:
+        return (lambda message, done, total: progress(stage, message, done, total)) if progress else None
+
+    ingested: list[IngestResult] = []
+    if ingest:
+        ingested = (ingest_corpus(settings, progress=staged("ingest")) if paths is None else
+                    ingest_paths(settings, paths, origin=origin, progress=staged("ingest")))
+    if index and progress:  # the stage starts before build_index reports (it may have nothing to do)
+        progress("index", "検索索引を更新しています", 0, 0)
+    info = build_index(settings, progress=staged("index")) if index else None
+    return RebuildResult(ingested, info)
+
+
 def stats(store: Store) -> dict[str, Any]:
     recs = store.records()
     by = Counter((r.city or "（全体）", r.kind, r.phase or "-") for r in recs)
@@ -163,5 +196,5 @@ def stats(store: Store) -> dict[str, Any]:
     }
 
 
-__all__ = ["load_manifest", "corpus_files", "ingest_paths", "ingest_corpus", "stats",
+__all__ = ["load_manifest", "corpus_files", "ingest_paths", "ingest_corpus", "rebuild", "RebuildResult", "stats",
            "IngestResult", "IngestFailed", "default_document_id"]

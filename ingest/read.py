@@ -57,34 +57,34 @@ def _sniff_zip(path: Path) -> str:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
     except (zipfile.BadZipFile, OSError) as e:
-        raise UnreadableDocumentError(path, f"ZIP として壊れています (corrupt ZIP/DOCX: {e})",
+        raise UnreadableDocumentError(path, "ZIP として壊れています", f"corrupt ZIP/DOCX: {e}",
                                       "Word で開いて .docx として保存し直してください") from None
     if "word/document.xml" in names:
         return "docx"
-    raise NotAPDFError(path, "ZIP ファイルですが Word 文書 (.docx) ではありません (a ZIP archive, not a DOCX)",
+    raise NotAPDFError(path, "ZIP ファイルですが Word 文書 (.docx) ではありません", "a ZIP archive, not a DOCX",
                        "報告書の PDF・DOCX・HTML かテキスト出力を指定してください")
 
 
 def sniff_format(path: Path) -> str:
     """'pdf', 'docx', 'html' or 'text', judged by content, not by the file name."""
     if not path.exists():
-        raise FileMissingError(path, "ファイルがありません (file not found)", "パスを確認してください")
+        raise FileMissingError(path, "ファイルがありません", "file not found", "パスを確認してください")
     if path.is_dir():
-        raise NotAPDFError(path, "ディレクトリです (a directory, not a file)", "PDF かテキストファイルを指定してください")
+        raise NotAPDFError(path, "ディレクトリです", "a directory, not a file", "PDF かテキストファイルを指定してください")
     with open(path, "rb") as f:
         head = f.read(4096)
     if head.lstrip()[:5] == b"%PDF-":
         return "pdf"
     if path.suffix.lower() == ".pdf":
-        raise NotAPDFError(path, "拡張子は .pdf ですが PDF ではありません (not a PDF: no %PDF header)",
+        raise NotAPDFError(path, "拡張子は .pdf ですが PDF ではありません", "not a PDF: no %PDF header",
                            "元の PDF を用意してください")
     if head[:4] == b"PK\x03\x04":
         return _sniff_zip(path)
     if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise NotAPDFError(path, "古い Word/Excel 形式 (.doc/.xls) です (legacy binary Office file)",
+        raise NotAPDFError(path, "古い Word/Excel 形式 (.doc/.xls) です", "legacy binary Office file",
                            "Word で .docx として保存し直すか PDF に書き出してください")
     if path.suffix.lower() == ".docx":
-        raise NotAPDFError(path, "拡張子は .docx ですが Word 文書ではありません (not a DOCX: no ZIP header)",
+        raise NotAPDFError(path, "拡張子は .docx ですが Word 文書ではありません", "not a DOCX: no ZIP header",
                            "Word で .docx として保存し直してください")
     if _HTML_START.match(head.lstrip(b"\xef\xbb\xbf")) or (
             path.suffix.lower() in (".html", ".htm", ".xhtml") and b"<" in head):
@@ -93,10 +93,10 @@ def sniff_format(path: Path) -> str:
         head.decode("utf-8")
     except UnicodeDecodeError as e:
         if e.start < len(head) - 4:  # not merely a character cut at the 4 KB boundary
-            raise NotAPDFError(path, "PDF でも UTF-8 のテキストでもありません (neither a PDF nor UTF-8 text)",
+            raise NotAPDFError(path, "PDF でも UTF-8 のテキストでもありません", "neither a PDF nor UTF-8 text",
                                "報告書の PDF かテキスト出力を指定してください") from None
     if b"\x00" in head:
-        raise NotAPDFError(path, "バイナリファイルです (binary file, neither PDF nor text)",
+        raise NotAPDFError(path, "バイナリファイルです", "binary file, neither PDF nor text",
                            "報告書の PDF かテキスト出力を指定してください")
     return "text"
 
@@ -114,19 +114,19 @@ def read_model(path: Path | str, settings: ReaderSettings = DEFAULT_SETTINGS) ->
         try:
             return docx_to_document(path, settings)
         except Exception as e:  # python-docx / lxml raise many types for a broken package
-            raise UnreadableDocumentError(path, f"Word 文書として読めません (unreadable DOCX: {type(e).__name__}: "
-                                                f"{str(e)[:120]})", "Word で開いて保存し直してください") from None
+            raise UnreadableDocumentError(path, "Word 文書として読めません",
+                                          f"unreadable DOCX: {type(e).__name__}: {str(e)[:120]}", "Word で開いて保存し直してください") from None
     if fmt == "html":
         from ingest.readers.html import html_to_document
         try:
             return html_to_document(path.read_bytes(), settings)
         except Exception as e:  # lxml's parser errors (an empty or binary document)
-            raise UnreadableDocumentError(path, f"HTML として読めません (unreadable HTML: {type(e).__name__}: "
-                                                f"{str(e)[:120]})", "ブラウザで「名前を付けて保存」し直してください") from None
+            raise UnreadableDocumentError(path, "HTML として読めません",
+                                          f"unreadable HTML: {type(e).__name__}: {str(e)[:120]}", "ブラウザで「名前を付けて保存」し直してください") from None
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
-        raise NotAPDFError(path, f"UTF-8 として読めません（{e.start} バイト目）(not valid UTF-8)",
+        raise NotAPDFError(path, f"UTF-8 として読めません（{e.start} バイト目）", "not valid UTF-8",
                            "UTF-8 で保存し直してください") from None
     return text_to_document(text, settings)
 
@@ -139,7 +139,7 @@ def read_document(path: Path | str, meta: DocumentMeta | None = None,
     model = read_model(path, settings)
     fmt, pages, blocks = model.format, model.pages, list(model.blocks)
     if not blocks:
-        raise NotAPDFError(path, "本文がありません (no text found)", "中身のあるファイルを指定してください")
+        raise NotAPDFError(path, "本文がありません", "no text found", "中身のあるファイルを指定してください")
     title = meta.title or model.title or _guess_title(blocks) or path.stem
     doc = Document(id=meta.id or default_document_id(path), title=title, file=path.name,
                    sha256=sha256_file(path), format=fmt, publisher=meta.publisher, date=meta.date,
@@ -147,7 +147,7 @@ def read_document(path: Path | str, meta: DocumentMeta | None = None,
     parsed = blocks_to_parsed(blocks, doc)
     unparsed = [n for n in parsed.notes if n.severity == "unparsed"]
     if parsed.records and len(unparsed) > MAX_UNPARSED_SHARE * len(parsed.records) + 5:
-        raise TooMuchLossError(path, f"{len(unparsed)} 個の断片を解析できませんでした (too many unparsed fragments)",
+        raise TooMuchLossError(path, f"{len(unparsed)} 個の断片を解析できませんでした", "too many unparsed fragments",
                                "`pfkb stats` で内容を確認し、報告書の形式か確認してください")
     return parsed
 

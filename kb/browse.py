@@ -9,7 +9,9 @@ from collections import defaultdict
 from typing import Any, Iterable
 
 from kb.core.normalize import squash
+from kb.core.textsim import char_bigrams, dice
 from kb.core.errors import BadQueryError, NotFoundError
+from kb.core.vocab.answer import answer_vocab
 from kb.core.records import PHASES, STEP_MARKS, STEP_NAMES, STEPS, Record, step_label
 from kb.store import Store
 
@@ -24,7 +26,7 @@ CATEGORY_LABELS = dict(TRIAL_CATEGORIES)
 CATEGORY_FILTERS = {"research": {"research"}, "plan": {"plan"}, "do": {"do_support", "do_pr"},
                     "do_support": {"do_support"}, "do_pr": {"do_pr"}}
 TRIAL_SORTS = ("cost", "-cost", "period", "-period", "title", "-title", "city", "-city")
-FACT_LABELS = {"pf_start": "連携PF 立ち上げ年度", "council_start": "地域協議会 設置年度"}
+FACT_LABELS = answer_vocab().fact_labels  # one table of fact labels shown to users (kb/core/vocab/answer.json)
 
 
 def cited(record: Record) -> dict[str, Any]:
@@ -82,8 +84,8 @@ def known_city(store: Store, name: str) -> str:
     name = (name or "").strip()
     cities = _cities_in_order(store.records())
     if name not in cities:
-        raise NotFoundError(f"自治体「{name}」の記録はありません。登録されている自治体: {'、'.join(cities)} "
-                            f"(unknown city {name!r})")
+        raise NotFoundError(f"自治体「{name}」の記録はありません。登録されている自治体: {'、'.join(cities)}",
+                            f"unknown city {name!r}")
     return name
 
 
@@ -168,8 +170,7 @@ def roadmap(store: Store, city: str | None = None) -> dict[str, Any]:
 
 
 def _bigrams(text: str) -> set[str]:
-    t = re.sub(r"[\W_]+", "", squash(text))
-    return {t[i:i + 2] for i in range(len(t) - 1)} or ({t} if t else set())
+    return char_bigrams(re.sub(r"[\W_]+", "", squash(text)))
 
 
 def trial_category(title: str, overview: Record | None) -> str | None:
@@ -182,10 +183,7 @@ def trial_category(title: str, overview: Record | None) -> str | None:
     for cat, _ in TRIAL_CATEGORIES:
         for entry in overview.fields.get(cat) or []:
             for piece in re.split(r"[・+＋]", entry):
-                theirs = _bigrams(piece)
-                if not mine or not theirs:
-                    continue
-                score = 2 * len(mine & theirs) / (len(mine) + len(theirs))
+                score = dice(mine, _bigrams(piece))
                 if score > best_score:
                     best, best_score = cat, score
     return best if best_score >= 0.3 else None
@@ -226,9 +224,9 @@ def _int_or_none(value: Any, name: str) -> int | None:
     try:
         n = int(value)
     except (TypeError, ValueError):
-        raise BadQueryError(f"{name}={value!r} は整数（円）で指定してください ({name} must be an integer in yen)") from None
+        raise BadQueryError(f"{name}={value!r} は整数（円）で指定してください", f"{name} must be an integer in yen") from None
     if n < 0:
-        raise BadQueryError(f"{name}={n} は 0 以上で指定してください ({name} must be >= 0)")
+        raise BadQueryError(f"{name}={n} は 0 以上で指定してください", f"{name} must be >= 0")
     return n
 
 
@@ -241,17 +239,17 @@ def list_trials(store: Store, *, city: str | None = None, category: str | None =
     if city:
         city = known_city(store, city)
     if category and category not in CATEGORY_FILTERS:
-        raise BadQueryError(f"category={category!r} は不正です。{', '.join(CATEGORY_FILTERS)} のいずれか "
-                            f"(unknown category; use one of {', '.join(CATEGORY_FILTERS)})")
+        raise BadQueryError(f"category={category!r} は不正です。{', '.join(CATEGORY_FILTERS)} のいずれか",
+                            f"unknown category; use one of {', '.join(CATEGORY_FILTERS)}")
     lo, hi = _int_or_none(min_cost, "min_cost"), _int_or_none(max_cost, "max_cost")
     if lo is not None and hi is not None and lo > hi:
-        raise BadQueryError(f"min_cost={lo} が max_cost={hi} より大きくなっています (min_cost > max_cost)")
+        raise BadQueryError(f"min_cost={lo} が max_cost={hi} より大きくなっています", "min_cost > max_cost")
     if sort and sort not in TRIAL_SORTS:
-        raise BadQueryError(f"sort={sort!r} は不正です。{', '.join(TRIAL_SORTS)} のいずれか "
-                            f"(unknown sort; use one of {', '.join(TRIAL_SORTS)})")
+        raise BadQueryError(f"sort={sort!r} は不正です。{', '.join(TRIAL_SORTS)} のいずれか",
+                            f"unknown sort; use one of {', '.join(TRIAL_SORTS)}")
     q = (q or "").strip()
     if len(q) > 100:
-        raise BadQueryError(f"検索語が長すぎます（{len(q)} 文字、100 文字まで）(q too long: {len(q)} > 100 chars)")
+        raise BadQueryError(f"検索語が長すぎます（{len(q)} 文字、100 文字まで）", f"q too long: {len(q)} > 100 chars")
     items = trial_items(store, store.records(kind="trial", city=city))
     if category:
         items = [t for t in items if t["category"] in CATEGORY_FILTERS[category]]
@@ -300,7 +298,7 @@ def list_documents(store: Store) -> list[dict[str, Any]]:
 def record_view(store: Store, record_id: str) -> dict[str, Any]:
     """A record with its citation label, its document and where to see its source."""
     if not re.fullmatch(r"[0-9A-Za-z_\-]{1,64}", record_id or ""):
-        raise NotFoundError(f"記録 {record_id[:64]!r} はありません (unknown record id)")
+        raise NotFoundError(f"記録 {record_id[:64]!r} はありません", "unknown record id")
     r = store.record(record_id)
     doc = store.document(r.source.document)
     d = cited(r)

@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import STATIC, create_app
-from api.errors import split_message
+from api.errors import error_code
+from kb.core.errors import InputFileError, NotFoundError
 
 PHASE_ORDER = ["initial", "preparation", "launch", "self_sustaining"]
 PHASE_WORDS = ["初期段階", "準備段階", "設立段階", "自走段階"]
@@ -49,11 +50,19 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
 
 # --- the error shape -----------------------------------------------------------
 
-def test_messages_split_into_japanese_and_english():
-    assert split_message("記録 'x' はありません (unknown record id 'x')") == ("記録 'x' はありません", "unknown record id 'x'")
-    ja, en = split_message("(ア) 初期段階 の step=99 は不正です (unknown step; use one of 1, 2)")
-    assert ja == "(ア) 初期段階 の step=99 は不正です" and en == "unknown step; use one of 1, 2"
-    assert split_message("日本語だけ") == ("日本語だけ", "")
+def test_errors_carry_japanese_and_english_as_fields():
+    e = NotFoundError("記録 'x' はありません", "unknown record id 'x'")
+    assert (e.message_ja, e.message_en) == ("記録 'x' はありません", "unknown record id 'x'")
+    assert str(e) == "記録 'x' はありません (unknown record id 'x')"  # as the CLI prints it
+    assert str(NotFoundError("日本語だけ")) == "日本語だけ" and error_code(e) == "not_found"
+    f = InputFileError("a.pdf", "PDF ではありません", "not a PDF", "元の PDF を用意してください")
+    assert f.message_ja == "a.pdf: PDF ではありません — 元の PDF を用意してください" and f.message_en == "not a PDF"
+    assert str(f) == "a.pdf: PDF ではありません (not a PDF) — 元の PDF を用意してください"
+
+
+def test_record_error_has_no_english_inside_the_japanese(client):
+    err = assert_error(client.get("/api/records/nope"), 404, "not_found")
+    assert "unknown" not in err["message_ja"] and "unknown record id" in err["message_en"]
 
 
 def test_unknown_path_and_method_answer_in_the_error_shape(client):

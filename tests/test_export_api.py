@@ -17,8 +17,10 @@ from tests.export_helpers import export_settings  # noqa: F401  (fixture)
 
 
 def _client(settings: Settings) -> TestClient:
+    from api.errors import install_error_handlers
     from api.routes_export import router
     app = FastAPI()
+    install_error_handlers(app)
     app.state.settings = settings
     app.include_router(router)
     return TestClient(app, raise_server_exceptions=False)

@@ -85,6 +85,58 @@ def test_synonym_finds_the_records_written_with_the_other_word(searcher):
     assert any("社会福祉協議会" in h.record.text for h in hits)
 
 
+# ---------------------------------------------------------------- in memory
+
+def small_records():
+    from kb.core.records import Record, Source
+    src = lambda line: Source(document="test.txt", section="2-1. 甲市 / 4. 留意点", lines=(line, line))  # noqa: E731
+    rows = [
+        ("r1", "lesson", "甲市", "initial", "1", "主担当部署は福祉部局に置いた", "孤独・孤立対策の主担当部署を福祉部局に置き、庁内の調整役とした。"),
+        ("r2", "lesson", "乙市", "launch", "6", "広報紙で市民に周知した", "市の広報紙とSNSで連携PFの取組を住民に周知した。"),
+        ("r3", "trial", "甲市", None, None, "相談窓口リーフレットの作成", "相談先一覧のリーフレットを作成し、公民館で配布した。"),
+        ("r4", "profile", "乙市", None, None, "乙市の概要", "人口 12万人。担当部局は健康福祉部。"),
+        ("r5", "lesson", "乙市", "self_sustaining", "8", "地域協議会を既存の会議体に置いた", "既存の地域福祉の会議体を地域協議会として位置付けた。"),
+    ]
+    return [Record(id=i, kind=k, city=c, phase=p, step=st, scope=None, title=t, text=x, source=src(n))
+            for n, (i, k, c, p, st, t, x) in enumerate(rows, 1)]
+
+
+@pytest.fixture(scope="module")
+def memory_searcher(tmp_path_factory):
+    settings = Settings(data_dir=tmp_path_factory.mktemp("nothing-built"), corpus_dir=ROOT / "corpus")
+    return Searcher.from_records(settings, small_records())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_searcher_built_in_memory_finds_the_record(memory_searcher, mode):
+    assert memory_searcher.index_dir is None and not (memory_searcher.settings.data_dir / "index").exists()
+    assert memory_searcher.search("リーフレットを配布した事業", k=2, mode=mode)[0].record.id == "r3"
+    assert memory_searcher.search("住民への周知はどうした", k=2, mode=mode)[0].record.id == "r2"
+
+
+def test_a_searcher_built_in_memory_filters_and_reranks_by_city(memory_searcher):
+    assert memory_searcher.corpus.cities == {"甲市", "乙市"}
+    hits = memory_searcher.search("地域協議会", k=5, filters={"city": "乙市"})
+    assert hits and {h.record.city for h in hits} == {"乙市"} and hits[0].record.id == "r5"
+
+
+def test_the_searcher_uses_the_tuning_of_its_manifest(tmp_path):
+    """The re-rank weights are read from the index, not from the code: an index built with
+    another city boost ranks by it."""
+    from dataclasses import replace
+    from kb.core.tuning import SearchTuning
+    settings = Settings(data_dir=tmp_path, corpus_dir=ROOT / "corpus")
+    records = small_records()
+    plain = Searcher.from_records(settings, records)
+    assert plain.tuning == SearchTuning() and plain.manifest["search_tuning"] == SearchTuning().to_dict()
+    query = "甲市 地域協議会を既存の会議体に置いた"  # the exact match is a record of 乙市
+    blind = Searcher.from_records(settings, records, tuning=replace(SearchTuning(), city_boost=0.0, other_city=1.0))
+    strong = Searcher.from_records(settings, records, tuning=replace(SearchTuning(), city_boost=50.0))
+    assert blind.tuning.city_boost == 0.0 and blind.manifest["search_tuning"]["other_city"] == 1.0
+    assert blind.search(query, k=1)[0].record.id == "r5"
+    assert strong.search(query, k=1)[0].record.city == "甲市"
+
+
 # ---------------------------------------------------------------- filters
 
 @pytest.mark.parametrize("filters", [
@@ -229,6 +281,9 @@ def test_index_directory_has_a_manifest_naming_what_built_it(built_settings, sea
     assert m["sudachi_mode"] == "B" and m["sudachi_dictionary"].startswith("sudachidict-core ")
     assert re.fullmatch(r"[0-9a-f]{8,}", m["corpus_hash"])
     assert m["records"] == len(searcher.records)
+    from kb.core.tuning import AnswerTuning, SearchTuning
+    assert m["search_tuning"] == SearchTuning().to_dict() and m["answer_tuning"] == AnswerTuning().to_dict()
+    assert searcher.tuning == SearchTuning() and searcher.answer_tuning == AnswerTuning()
     for name in ("dense.faiss", "records.jsonl", "bm25"):
         assert (d / name).exists()
 
@@ -284,7 +339,8 @@ def test_a_crash_mid_build_leaves_the_old_index_serving(data_copy, monkeypatch, 
 
 @pytest.mark.slow
 def test_adding_a_report_embeds_only_its_new_texts(data_copy, extra_report):
-    from kb.search.embed import EmbeddingCache, embedder_key
+    from kb.search.embed import EmbeddingCache
+    from kb.search.manifest import embedder_key
     from ingest.pipeline import ingest_paths
     from kb.store import open_store
     from kb.search.nodes import node_text, record_to_node

@@ -80,3 +80,22 @@ def test_tokens_are_clean_lowercase_strings(text):
 def test_auxiliary_verbs_do_not_become_content_tokens(tok):
     assert "呉" not in tok("他の課が協力してくれません")
     assert "遣" not in tok("どうやって集めたのですか")
+
+
+def test_synonym_and_stop_tables_are_arguments():
+    """A deployment for other documents passes its own tables, as bm25s takes any splitter."""
+    plain = Tokenizer("B", phrase_synonyms=(), token_synonyms={})
+    assert not shared(plain, "社協", "社会福祉協議会")  # without the table the two forms do not meet
+    custom = Tokenizer("B", phrase_synonyms=[("地域福祉推進会議", "推進会議")], token_synonyms={"会合": "会議"})
+    assert shared(custom, "地域福祉推進会議", "推進会議の議事")
+    assert "会議" in custom("月例の会合")
+    assert "運営" in Tokenizer("B")("PFの運営")
+    assert "運営" not in Tokenizer("B", stop_words={"運営"})("PFの運営")
+
+
+def test_default_tables_come_from_the_vocabulary():
+    from kb.core.vocab import load_json, load_lines
+    tok = Tokenizer("B")
+    assert set(load_lines("stopwords")) == tok.stop_words
+    assert ("プラットフォーム", "PF") in tok.phrase_synonyms
+    assert tok.token_synonyms == load_json("synonyms")["tokens"]

@@ -55,6 +55,25 @@ class Progress:
         self.bar.close()
 
 
+class StageBars:
+    """One progress bar per stage of ``rebuild`` (取り込み, then 索引)."""
+    LABELS = {"ingest": "取り込み", "index": "索引"}
+
+    def __init__(self) -> None:
+        self.stage, self.bar = "", None
+
+    def __call__(self, stage: str, message: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.close()
+            self.stage, self.bar = stage, Progress(self.LABELS.get(stage, stage))
+        self.bar(message, done, total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
 data_dir_option = click.option("--data-dir", type=click.Path(path_type=Path), default=None,
                                help="データディレクトリ (default: $PFKB_DATA_DIR or ./data)")
 

@@ -29,7 +29,7 @@ def _check_output(output: Path | None, fmt: str, binary: bool) -> None:
     """A missing or unwritable path fails before the work, not after it."""
     if output is None and binary:
         from kb.core.errors import BadQueryError
-        raise BadQueryError(f"{fmt} は -o/--output でファイル名を指定してください (give -o FILE for {fmt} output)")
+        raise BadQueryError(f"{fmt} は -o/--output でファイル名を指定してください", f"give -o FILE for {fmt} output")
     if output is not None:
         from kb.export.output import check_output_path
         check_output_path(output)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from api.cli.common import Progress, settings_from, data_dir_option, echo_json, handle_errors  # noqa: F401
+from api.cli.common import Progress, StageBars, settings_from, data_dir_option, echo_json, handle_errors  # noqa: F401
 from kb.core.settings import Settings
 
 
@@ -31,18 +31,17 @@ def cli(ctx: click.Context) -> None:
 @handle_errors
 def build(ctx: click.Context, data_dir: Path | None, corpus_dir: Path | None, no_index: bool) -> None:
     """corpus/ の報告書をすべて取り込み、検索索引を作る。"""
-    from ingest.pipeline import ingest_corpus
+    from ingest.pipeline import rebuild
     settings = settings_from(ctx, data_dir=data_dir, corpus_dir=corpus_dir)
-    bar = Progress("取り込み")
+    bars = StageBars()
     try:
-        results = ingest_corpus(settings, progress=bar)
+        done = rebuild(settings, progress=bars, index=not no_index)
     finally:
-        bar.close()
-    for r in results:
+        bars.close()
+    for r in done.ingested:
         click.echo(f"{r.status:9} {r.document}  記録 {r.records} 件" + ("" if r.recognized else "  (構成を認識できず context として取り込み)"))
-    if not no_index:
-        from kb.search.index import build_index
-        info = build_index(settings, progress=Progress("索引"))
+    if done.index is not None:
+        info = done.index
         click.echo(f"索引: {info['path']} (記録 {info['records']} 件, 新規埋め込み {info['embedded']} 件)")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from api.cli.common import Progress, settings_from, data_dir_option, handle_errors
+from api.cli.common import StageBars, settings_from, data_dir_option, handle_errors
 from kb.core.settings import Settings
 
 log = logging.getLogger("pfkb.serve")
@@ -26,22 +26,17 @@ def index_missing(settings: Settings) -> bool:
 
 def ensure_built(settings: Settings) -> None:
     """Ingest corpus/ and build the index when the data dir lacks either."""
-    if not settings.db_path.exists():
-        from ingest.pipeline import ingest_corpus
-        click.echo(f"知識ベースがないため作成します: {settings.data_dir}", err=True)
-        bar = Progress("取り込み")
-        try:
-            ingest_corpus(settings, progress=bar)
-        finally:
-            bar.close()
-    if index_missing(settings):
-        from kb.search.index import build_index
-        click.echo("検索索引がない（または設定と合わない）ため作成します", err=True)
-        bar = Progress("索引")
-        try:
-            build_index(settings, progress=bar)
-        finally:
-            bar.close()
+    from ingest.pipeline import rebuild
+    missing_db = not settings.db_path.exists()
+    if not missing_db and not index_missing(settings):
+        return
+    click.echo(f"知識ベースがないため作成します: {settings.data_dir}" if missing_db else
+               "検索索引がない（または設定と合わない）ため作成します", err=True)
+    bars = StageBars()
+    try:
+        rebuild(settings, progress=bars, ingest=missing_db)
+    finally:
+        bars.close()
 
 
 def warm_up(app, server) -> None:

@@ -19,7 +19,9 @@ export function initAsk() {
   }
 }
 
-const NO_EVIDENCE = "資料には該当する記載がありません";
+// the no-evidence sentence is the server's (GET /api/meta), never a copy of our own
+let NO_EVIDENCE = "";
+const wordsLoaded = api("/api/meta").then((m) => { NO_EVIDENCE = m.no_evidence_text || ""; }).catch(() => {});
 
 let pending = 0;
 
@@ -38,6 +40,7 @@ export async function ask(question) {
   out.replaceChildren(loading("回答を作成しています…"));
   try {
     const data = await api("/api/ask", { json: { question: q } });
+    await wordsLoaded;
     if (ticket === pending) out.replaceChildren(renderAnswer(data));
   } catch (e) {
     if (ticket === pending) out.replaceChildren(errorBox(e));
@@ -64,10 +67,10 @@ export function renderAnswer(data) {
   let blocks = data.blocks || [];
   if (data.no_evidence) {
     // the box says it once; the composer's notes that follow say why
-    blocks = blocks.map((b) => (b.type === "note" && (b.text || "").startsWith(NO_EVIDENCE)
+    blocks = blocks.map((b) => (b.type === "note" && NO_EVIDENCE && (b.text || "").startsWith(NO_EVIDENCE)
       ? { ...b, text: b.text.slice(NO_EVIDENCE.length).replace(/^[。.\s]+/, "") } : b)).filter((b) => b.type !== "note" || b.text);
     parts.push(el("div", { class: "no-evidence", role: "note" },
-      el("p", { class: "no-evidence-title" }, NO_EVIDENCE),
+      NO_EVIDENCE ? el("p", { class: "no-evidence-title" }, NO_EVIDENCE) : null,
       el("p", {}, "取り込んだ報告書の中に、この質問に答える記載は見つかりませんでした。言い回しを変えるか、下の関連する記録を確認してください。")));
   }
 

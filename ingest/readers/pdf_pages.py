@@ -108,11 +108,11 @@ def _pdf_error(path: Path, exc: Exception) -> Exception:
     inner = exc.args[0] if type(exc).__name__ == "PdfminerException" and exc.args else exc
     name = type(inner).__name__
     if "Password" in name or "Encrypt" in name:
-        return EncryptedPDFError(path, f"パスワードで保護された PDF です (encrypted PDF: {name})",
-                                 "パスワードを外した PDF を用意してください (remove the password, e.g. qpdf --decrypt)")
+        return EncryptedPDFError(path, "パスワードで保護された PDF です", f"encrypted PDF: {name}",
+                                 "パスワードを外した PDF を用意してください", "remove the password, e.g. qpdf --decrypt")
     detail = str(inner) or name
-    return CorruptPDFError(path, f"PDF が壊れているか途中で切れています (corrupt or truncated PDF: {name}: {detail[:120]})",
-                           "元の PDF をもう一度ダウンロードするか書き出し直してください (download or export it again)")
+    return CorruptPDFError(path, "PDF が壊れているか途中で切れています", f"corrupt or truncated PDF: {name}: {detail[:120]}",
+                           "元の PDF をもう一度ダウンロードするか書き出し直してください", "download or export it again")
 
 
 def _light(color) -> bool:
@@ -195,6 +195,6 @@ def check_text_layer(path: Path, pages: list[RawPage]) -> None:
         first = next((p for p in blank if p.images), blank[0] if blank else None)
         where = f"{first.number} ページ目" if first else "どのページ"
         raise ImageOnlyPDFError(
-            path, f"{where}に文字情報がありません (image-only PDF: page {first.number if first else 1} of "
-                  f"{Path(path).name} has no text layer)",
-            "OCR をかけてテキスト付き PDF にしてください (OCR it first, e.g. ocrmypdf)")
+            path, f"{where}に文字情報がありません",
+            f"image-only PDF: page {first.number if first else 1} of {Path(path).name} has no text layer",
+            "OCR をかけてテキスト付き PDF にしてください", "OCR it first, e.g. ocrmypdf")

@@ -8,6 +8,7 @@ from typing import Any, Iterable, Union
 
 from ingest.model import Block, Heading, ListItem, Loc, Paragraph, Row, Table, Toc
 from kb.core.normalize import squash
+from kb.core.textsim import char_bigrams, dice
 from kb.core.records import Fact, ParseNote, Record, Source, phase_of_step, stable_id
 
 Unit = Union[Paragraph, Row]
@@ -59,17 +60,12 @@ def span(units: list[Unit]) -> Loc:
 
 
 def bigrams(s: str) -> set[str]:
-    s = squash(s)
-    s = re.sub(r"[■_「」『』()（）、。・:\-~]", "", s)
-    return {s[i:i + 2] for i in range(len(s) - 1)} or ({s} if s else set())
+    return char_bigrams(re.sub(r"[■_「」『』()（）、。・:\-~]", "", squash(s)))
 
 
 def similarity(a: str, b: str) -> float:
     """Dice coefficient of character bigrams (robust to small wording changes)."""
-    x, y = bigrams(a), bigrams(b)
-    if not x or not y:
-        return 0.0
-    return 2 * len(x & y) / (len(x) + len(y))
+    return dice(bigrams(a), bigrams(b))
 
 
 @dataclass

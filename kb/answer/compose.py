@@ -4,41 +4,15 @@ and carries their ids; framing words are kept to a few labels."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Iterable
 
+from kb.answer.blocks import Blocks
 from kb.core.records import PHASES, STEP_MARKS, STEP_NAMES, STEP_PHASE, Fact, Record, STEP_CODES
+from kb.core.vocab.answer import answer_vocab
+
+V = answer_vocab()
 
 MAX_DETAIL = 110
-
-
-@dataclass
-class Blocks:
-    """Collects answer blocks and the records they cite, in order."""
-    items: list[dict[str, Any]] = field(default_factory=list)
-    cited: dict[str, Record] = field(default_factory=dict)
-
-    def heading(self, text: str, level: int = 2, phase: str | None = None, step: str | None = None) -> None:
-        self.items.append({"type": "heading", "level": level, "text": text, "phase": phase, "step": step})
-
-    def statement(self, text: str, records: Iterable[Record]) -> None:
-        recs = [r for r in records if r is not None]
-        for r in recs:
-            self.cited.setdefault(r.id, r)
-        self.items.append({"type": "statement", "text": text, "citations": [r.id for r in recs]})
-
-    def table(self, columns: list[str], rows: list[list[str]], records: Iterable[Record]) -> None:
-        recs = list(records)
-        for r in recs:
-            self.cited.setdefault(r.id, r)
-        self.items.append({"type": "table", "columns": columns, "rows": rows, "citations": [r.id for r in recs]})
-
-    def note(self, text: str) -> None:
-        self.items.append({"type": "note", "text": text})
-
-    @property
-    def statements(self) -> int:
-        return sum(1 for b in self.items if b["type"] in ("statement", "table"))
 
 
 # --- quoting helpers --------------------------------------------------------------
@@ -257,34 +231,23 @@ def fact_conflicts(facts: list[Fact], by_id: dict[str, Record], cities: Iterable
     return out
 
 
-FACT_NAMES = {"pf_start": "連携PFの立ち上げ年度", "council_start": "地域協議会の立ち上げ年度"}
-
-
 def build_fact_values(b: Blocks, facts: list[Fact], by_id: dict[str, Record], city: str, name: str) -> None:
     obs = [f for f in facts if f.city == city and f.name == name and f.raw and f.record_id in by_id]
     if not obs:
         return
-    b.heading(f"{city}の{FACT_NAMES[name]}", 2)
+    b.heading(f"{city}の{V.fact_label(name)}", 2)
     for f in obs:
         b.statement(f"{f.where}: {f.raw}", [by_id[f.record_id]])
     if len({f.value for f in obs}) > 1:
         b.note("資料の中で記載が異なります。それぞれの出典を確認してください。")
 
 
-_UNITS = {"人": r"\d[\d,.]*\s*(?:人|名)", "名": r"\d[\d,.]*\s*(?:人|名)", "枚": r"\d[\d,.]*\s*枚",
-          "団体": r"\d[\d,.]*\s*団体", "件": r"\d[\d,.]*\s*件", "回": r"\d[\d,.]*\s*回", "社": r"\d[\d,.]*\s*社",
-          "円": r"\d[\d,.]*\s*万?円", "%": r"\d[\d,.]*\s*%", "日": r"\d{1,2}\s*月|\d{1,2}/\d{1,2}|令和\s*\d"}
-
-
 def question_units(question: str) -> list[str]:
     """What kind of figure the question asks for: 何人 → persons, いくら → yen, 割合 → %, いつ → dates."""
-    units = [u for u in ("人", "名", "枚", "団体", "件", "回", "社") if f"何{u}" in question]
-    if any(w in question for w in ("いくら", "費用", "金額", "予算", "円")):
-        units.append("円")
-    if any(w in question for w in ("割合", "率", "何%", "何パーセント")):
-        units.append("%")
-    if any(w in question for w in ("いつ", "何月", "日程", "時期")):
-        units.append("日")
+    units = [u for u in V.counter_units if f"何{u}" in question]
+    for unit, cues in V.unit_cues.items():
+        if any(w in question for w in cues):
+            units.append(unit)
     return units
 
 
@@ -292,7 +255,7 @@ def best_lines(records: list[Record], terms: set[str], tokenizer, need_digit: bo
                units: list[str] | None = None) -> list[tuple[str, Record]]:
     """Lines of the records that share most key terms with the question (numbers first for fact
     questions, figures of the asked kind — persons, yen, % — before others)."""
-    unit_res = [re.compile(_UNITS[u]) for u in units or []]
+    unit_res = [V.unit_patterns[u] for u in units or []]
     scored = []
     for rank, r in enumerate(records):
         for line in re.split(r"\n|(?<=。)", r.text):

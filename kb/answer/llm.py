@@ -54,8 +54,8 @@ class OpenAICompatibleLLM(CustomLLM):
     @classmethod
     def from_settings(cls, settings: Settings) -> "OpenAICompatibleLLM":
         if not settings.llm_enabled:
-            raise SettingsError("LLM が設定されていません。PFKB_LLM_BASE_URL と PFKB_LLM_MODEL を設定してください "
-                                "(no LLM configured: set PFKB_LLM_BASE_URL and PFKB_LLM_MODEL)")
+            raise SettingsError("LLM が設定されていません。PFKB_LLM_BASE_URL と PFKB_LLM_MODEL を設定してください",
+                                "no LLM configured: set PFKB_LLM_BASE_URL and PFKB_LLM_MODEL")
         if not re.match(r"https?://", settings.llm_base_url):
             raise SettingsError(f"PFKB_LLM_BASE_URL={settings.llm_base_url!r}: http:// か https:// で始まる URL を"
                                 "指定してください（例: http://127.0.0.1:8080/v1）")
@@ -175,10 +175,10 @@ class OpenAICompatibleLLM(CustomLLM):
 
     def _error(self, ja: str, en: str) -> LLMError:
         url = _redact_userinfo(self.url)
-        msg = f"LLM エンドポイント {url} : {ja} (LLM endpoint {url}: {en})"
+        ja, en = f"LLM エンドポイント {url} : {ja}", f"LLM endpoint {url}: {en}"
         if self.api_key:  # a server may echo the key back in its error body
-            msg = msg.replace(self.api_key, "***")
-        return LLMError(msg)
+            ja, en = ja.replace(self.api_key, "***"), en.replace(self.api_key, "***")
+        return LLMError(ja, en)
 
 
 def _snippet(text: str, limit: int = 200) -> str:
@@ -198,7 +198,7 @@ SYSTEM_PROMPT = """あなたは、孤独・孤立対策 官民連携プラット
 2. すべての文の末尾に、根拠とした資料の番号を [1] のように付けてください。複数の資料に基づく文は [1][3] のように並べてください。番号のない文は書かないでください。存在しない番号は使わないでください。
 3. 金額・人数・割合・年度・日付などの数値は、資料の表記のとおりに写してください。計算・換算・四捨五入はしないでください。
 4. 質問が進め方に関わるときは、段階（(ア) 初期段階 → (イ) 準備段階 → (ウ) 設立段階 → (エ) 自走段階）とステップの順に、見出し（###）と箇条書きで整理してください。自治体名は資料のとおりに書いてください。
-5. 資料が質問に答えていないときは「資料には該当する記載がありません。」とだけ答えてください。"""
+5. 資料が質問に答えていないときは「{no_answer}。」とだけ答えてください。""".replace("{no_answer}", NO_ANSWER)
 
 USER_PROMPT = """## 資料
 {records}

@@ -17,8 +17,9 @@ from typing import Any, Sequence
 
 from kb.answer.grounding import GroundingChecker, SentenceCheck
 from kb.core.records import PHASE_LABELS, Record, step_label
+from kb.core.vocab.answer import answer_vocab
 
-NO_ANSWER = "資料には該当する記載がありません"
+NO_ANSWER = answer_vocab().no_evidence_text
 MARK = "（要確認：出典で確認できません）"
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９，", "0123456789,")

@@ -4,19 +4,38 @@ from __future__ import annotations
 
 
 class PfkbError(Exception):
-    """Base class: a problem the user can fix; shown without a traceback."""
+    """Base class: a problem the user can fix; shown without a traceback.
+
+    ``message_ja`` is what people read; ``message_en`` (optional) says the same
+    for logs and non-Japanese readers. The CLI prints 「日本語 (English)」
+    (``str(exc)``); the HTTP layer sends both fields."""
     exit_code = 1
     http_status = 400
 
+    def __init__(self, message_ja: str, message_en: str = ""):
+        self.message_ja, self.message_en = message_ja, message_en
+        super().__init__(message_ja, message_en)
+
+    def __str__(self) -> str:
+        return f"{self.message_ja} ({self.message_en})" if self.message_en else self.message_ja
+
 
 class InputFileError(PfkbError):
-    """A file given to ingest cannot be read as a report."""
+    """A file given to ingest cannot be read as a report: what is wrong with it
+    (``reason_ja`` / ``reason_en``) and what to do (``fix_ja`` / ``fix_en``)."""
     exit_code = 2
     http_status = 422
 
-    def __init__(self, path: str, reason: str, fix: str = ""):
-        self.path, self.reason, self.fix = str(path), reason, fix
-        super().__init__(f"{path}: {reason}" + (f" — {fix}" if fix else ""))
+    def __init__(self, path: str, reason_ja: str, reason_en: str = "", fix_ja: str = "", fix_en: str = ""):
+        self.path = str(path)
+        self.reason_ja, self.reason_en, self.fix_ja, self.fix_en = reason_ja, reason_en, fix_ja, fix_en
+        super().__init__(f"{path}: {reason_ja}" + (f" — {fix_ja}" if fix_ja else ""),
+                         "; ".join(p for p in (reason_en, fix_en) if p))
+
+    def __str__(self) -> str:
+        both = lambda ja, en: f"{ja} ({en})" if en else ja  # noqa: E731
+        return f"{self.path}: {both(self.reason_ja, self.reason_en)}" + \
+            (f" — {both(self.fix_ja, self.fix_en)}" if self.fix_ja else "")
 
 
 class FileMissingError(InputFileError):

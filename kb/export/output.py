@@ -13,15 +13,15 @@ def check_output_path(path: Path | str) -> Path:
     """Fail early, before any work, when `path` cannot be written."""
     path = Path(path)
     if path.is_dir():
-        raise OutputPathError(f"出力先がフォルダです: {path}。ファイル名を指定してください "
-                              f"(output path is a directory; give a file name)")
+        raise OutputPathError(f"出力先がフォルダです: {path}。ファイル名を指定してください",
+                              "output path is a directory; give a file name")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputPathError(f"出力先のフォルダがありません: {folder}。先に作成してください "
-                              f"(output folder does not exist: {folder}; create it first)")
+        raise OutputPathError(f"出力先のフォルダがありません: {folder}。先に作成してください",
+                              f"output folder does not exist: {folder}; create it first")
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise OutputPathError(f"出力先に書き込めません: {path}。書き込める場所を指定してください "
-                              f"(cannot write {path}: permission denied)")
+        raise OutputPathError(f"出力先に書き込めません: {path}。書き込める場所を指定してください",
+                              f"cannot write {path}: permission denied")
     return path
 
 
@@ -37,6 +37,6 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
     except OSError as e:
         if tmp and os.path.exists(tmp):
             os.unlink(tmp)
-        raise OutputPathError(f"出力先に書き込めません: {path} ({e.strerror}) "
-                              f"(cannot write {path}: {e.strerror})") from None
+        raise OutputPathError(f"出力先に書き込めません: {path} ({e.strerror})",
+                              f"cannot write {path}: {e.strerror}") from None
     return path

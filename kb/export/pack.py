@@ -87,10 +87,10 @@ def check_city(store: Store, city: str) -> str:
     known = ", ".join(with_lessons) or "（なし）"
     if any(r.city == city for r in store.records(kind="overview")):
         raise NotFoundError(f"{city} の事例（留意点）は収録されていません（第1章の整理マップのみ）。"
-                            f"事例がある自治体: {known} "
-                            f"(no practices for {city}, only a row of the chapter 1 map; cities with practices: {known})")
-    raise NotFoundError(f"未知の自治体 {city!r}。事例がある自治体: {known} "
-                        f"(unknown city {city!r}; known cities: {known})")
+                            f"事例がある自治体: {known}",
+                            f"no practices for {city}, only a row of the chapter 1 map; cities with practices: {known}")
+    raise NotFoundError(f"未知の自治体 {city!r}。事例がある自治体: {known}",
+                        f"unknown city {city!r}; known cities: {known}")
 
 
 def combined_citation(records: list[Record]) -> str:
@@ -142,8 +142,8 @@ def build_pack(store: Store, *, phase: str | None = None, step: str | None = Non
         check_city(store, city)
     all_cities = lesson_cities(store)
     if not all_cities:
-        raise NotFoundError("知識ベースに事例（留意点）がありません。`pfkb build` で報告書を取り込んでください "
-                            "(no practices in the knowledge base; run `pfkb build`)")
+        raise NotFoundError("知識ベースに事例（留意点）がありません。`pfkb build` で報告書を取り込んでください",
+                            "no practices in the knowledge base; run `pfkb build`")
     note, asked_steps, asked_cities = "", (), ()
     if question:
         from kb.export.question import question_to_scope
@@ -173,8 +173,8 @@ def build_pack(store: Store, *, phase: str | None = None, step: str | None = Non
             practices=tuple(practices), trials=trials))
     if not practices_all:
         what = " × ".join(_selection_words(phase, step, city, question))
-        raise NotFoundError(f"{what} に該当する事例がありません。段階や自治体を変えてください "
-                            f"(no practices for this selection)")
+        raise NotFoundError(f"{what} に該当する事例がありません。段階や自治体を変えてください",
+                            "no practices for this selection")
     profiles = []
     for c in cities:
         prof = next(iter(store.records(kind="profile", city=c)), None)

@@ -88,10 +88,10 @@ def _searched_steps(settings: Settings, question: str, cities: list[str]) -> tup
 def question_to_scope(settings: Settings, question: str, known_cities: set[str]) -> QuestionScope:
     question = (question or "").strip()
     if not question:
-        raise BadQueryError("質問が空です。--question に質問文を指定してください (empty question)")
+        raise BadQueryError("質問が空です。--question に質問文を指定してください", "empty question")
     if len(question) > MAX_QUESTION_CHARS:
-        raise BadQueryError(f"質問が長すぎます（{len(question)} 文字、上限 {MAX_QUESTION_CHARS}） "
-                            f"(question too long: {len(question)} > {MAX_QUESTION_CHARS} characters)")
+        raise BadQueryError(f"質問が長すぎます（{len(question)} 文字、上限 {MAX_QUESTION_CHARS}）",
+                            f"question too long: {len(question)} > {MAX_QUESTION_CHARS} characters")
     steps, phases, cities, setup = _named(question, known_cities)
     named = set(steps) | set(_steps_of_phases(phases))
     if named:
@@ -104,5 +104,5 @@ def question_to_scope(settings: Settings, question: str, known_cities: set[str])
         return QuestionScope(question, searched, tuple(cities), "検索（kb.search.searcher）の上位結果の段階から選んだ")
     raise BadQueryError(
         f"質問「{question[:40]}」から段階を特定できませんでした。--step や --phase で指定するか、"
-        f"「声掛け」「広報」「地域協議会」など段階の語を含めてください "
-        f"(could not tell which step the question is about; use --step/--phase or name a step)")
+        "「声掛け」「広報」「地域協議会」など段階の語を含めてください",
+        "could not tell which step the question is about; use --step/--phase or name a step")

@@ -41,8 +41,8 @@ class Rendered:
 def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
     fmt = (fmt or "").strip().lower()
     if fmt not in allowed:
-        raise BadQueryError(f"形式 {fmt!r} には対応していません。{', '.join(allowed)} のいずれか "
-                            f"(unsupported format {fmt!r}; use one of {', '.join(allowed)})")
+        raise BadQueryError(f"形式 {fmt!r} には対応していません。{', '.join(allowed)} のいずれか",
+                            f"unsupported format {fmt!r}; use one of {', '.join(allowed)}")
     return fmt
 
 

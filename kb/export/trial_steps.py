@@ -30,6 +30,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
+from kb.core.textsim import char_bigrams
 from kb.core.records import STEP_CODES, STEP_MARKS, Record
 
 CATEGORIES = ("R", "P", "D:支援提供", "D:広報・周知")
@@ -66,10 +67,6 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)}
-
-
 def trial_names(trial: Record) -> list[str]:
     """The names a trial goes by: its list name, detail-page name and bracketed aliases."""
     names = [trial.title, str(trial.fields.get("detail_title") or "")]
@@ -101,9 +98,9 @@ def trial_category(trial: Record, overview: Record | None) -> tuple[str, str]:
         for code, text in cells:  # the map's short name inside ours: 「エプロン製作」 in 「地域食堂向けエプロン製作」
             if any(len(piece) >= 4 and piece in title for piece in re.split(r"[・+＋、]", text)):
                 return code, f"第1章の整理マップ（{CATEGORY_LABELS[code]}）"
-        grams = _bigrams(title)
+        grams = char_bigrams(title)
         if grams:
-            code, share = max(((c, len(grams & _bigrams(t)) / len(grams)) for c, t in cells),
+            code, share = max(((c, len(grams & char_bigrams(t)) / len(grams)) for c, t in cells),
                               key=lambda x: x[1], default=("", 0.0))
             if share >= 0.5:
                 return code, f"第1章の整理マップ（{CATEGORY_LABELS[code]}）"

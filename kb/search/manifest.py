@@ -49,8 +49,8 @@ def manifest_differences(manifest: dict[str, Any], settings: Settings) -> list[s
 def check_manifest(manifest: dict[str, Any], settings: Settings) -> None:
     diffs = manifest_differences(manifest, settings)
     if diffs:
-        raise IndexMismatchError("索引が現在の設定と合いません (the index was built with other settings): "
-                                 + "; ".join(diffs) + "。`pfkb build` で作り直してください (run `pfkb build` to rebuild)")
+        raise IndexMismatchError("索引が現在の設定と合いません: " + "; ".join(diffs) + "。`pfkb build` で作り直してください",
+                                 "the index was built with other settings; run `pfkb build` to rebuild")
 
 
 def index_usable(settings: Settings) -> bool:
@@ -62,7 +62,7 @@ def index_usable(settings: Settings) -> bool:
 def require_index(settings: Settings) -> Path:
     d = current_index_dir(settings)
     if d is None:
-        raise NotBuiltError(f"検索索引がありません: {settings.index_root}。`pfkb build` で作成してください "
-                            f"(no search index; run `pfkb build`)")
+        raise NotBuiltError(f"検索索引がありません: {settings.index_root}。`pfkb build` で作成してください",
+                            "no search index; run `pfkb build`")
     check_manifest(read_manifest(d), settings)
     return d

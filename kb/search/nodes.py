@@ -1,6 +1,5 @@
 """The one adapter between our records and llama-index nodes. Node ids are our
-record ids; FAISS row numbers and bm25s document numbers never leave kb/index.py
-and kb/search.py."""
+record ids; FAISS row numbers and bm25s document numbers never leave kb/search/retrievers.py."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,17 +7,9 @@ from typing import Any
 from llama_index.core.schema import MetadataMode, TextNode
 
 from kb.core.records import PHASE_LABELS, Record, STEP_NAMES
+from kb.core.vocab import load_json
 
-KIND_LABELS = {
-    "lesson": "実務上の留意点",
-    "breakthrough": "ブレイクスルー要因",
-    "trial": "試行的事業",
-    "profile": "自治体の概要",
-    "column": "コラム 支援団体から見た連携PF",
-    "summary": "各自治体の取組から得られた示唆",
-    "overview": "試行的事業の整理マップ",
-    "context": "",
-}
+KIND_LABELS: dict[str, str] = dict(load_json("kind_labels")["kinds"])  # kb/core/vocab/kind_labels.json
 META_KEYS = ("kind", "city", "phase", "step", "scope", "year", "document", "section", "page")
 
 

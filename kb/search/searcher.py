@@ -9,25 +9,27 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.schema import QueryBundle
 
 from kb.core.errors import BadQueryError
 from kb.search.corpus import Corpus
-from kb.search.index import read_manifest, require_index
+from kb.search.index import read_manifest, require_index, tokens_to_bm25, tuning_manifest, vectors_to_faiss
+from kb.search.manifest import embedder_key
 from kb.core.cache import LRU
 from kb.search.nodes import record_search_text, record_to_node
 from kb.search.retrievers import FaissRetriever, SudachiBM25Retriever
 from kb.search.query import QueryAnalysis, analyze
 from kb.search.filters import check_filters
-from kb.core.records import PHASE_LABELS, Record, STEP_NAMES, SearchHit
+from kb.core.records import PHASE_LABELS, Fact, Record, STEP_NAMES, SearchHit
 from kb.core.settings import Settings
+from kb.core.tuning import AnswerTuning, SearchTuning, tuning_from_dict
 from kb.search.tokenize import Tokenizer
 
 MODES = ("hybrid", "bm25", "dense")
-SHALLOW = 100  # retrieval depth of unfiltered queries
+DEFAULT_TUNING = SearchTuning()
 MAX_QUERY_CHARS = 500
 
 
@@ -38,39 +40,31 @@ def record_matches(rec: Record, filters: Mapping[str, str]) -> bool:
     return True
 
 
-# re-rank weights: how much a record gains when it matches what the question names
-# (halved from a first setting that let the facets overrule both retrievers on held-out questions)
-CITY_BOOST, OTHER_CITY = 0.4, 0.45
-STEP_BOOST, PHASE_BOOST, KIND_BOOST, SCOPE_BOOST = 0.25, 0.125, 0.25, 0.125
-KIND_PRIOR = {"context": 0.75, "overview": 0.85, "profile": 0.75}
-CASE_SUMMARY_PRIOR = 0.5  # 「…した自治体は？」: the cross-city summary names no city
-SCHEDULE_ONLY_PRIOR = 0.8
-
-
-def rerank(hits: list[SearchHit], a: QueryAnalysis) -> list[SearchHit]:
-    """Multiply fused scores by what the question names; stable for ties."""
+def rerank(hits: list[SearchHit], a: QueryAnalysis, tuning: SearchTuning = DEFAULT_TUNING) -> list[SearchHit]:
+    """Multiply fused scores by what the question names (weights: ``tuning``); stable for ties."""
+    t = tuning
     out = []
     for h in hits:
         r, w = h.record, 1.0
         if a.cities:
             if r.city in a.cities:
-                w += CITY_BOOST
+                w += t.city_boost
             elif r.city is not None:
-                w *= OTHER_CITY
+                w *= t.other_city
         if a.steps and r.step in a.steps:
-            w += STEP_BOOST / 2 if a.kinds else STEP_BOOST
+            w += t.step_boost / 2 if a.kinds else t.step_boost
         if a.phases and r.phase in a.phases:
-            w += PHASE_BOOST
+            w += t.phase_boost
         if a.scopes and r.scope in a.scopes:
-            w += SCOPE_BOOST
+            w += t.scope_boost
         if a.kinds and r.kind in a.kinds:
-            w += KIND_BOOST
+            w += t.kind_boost
         if r.kind not in a.kinds:
-            w *= KIND_PRIOR.get(r.kind, 1.0)
+            w *= t.kind_prior.get(r.kind, 1.0)
         if a.wants_case and r.kind == "summary":
-            w *= CASE_SUMMARY_PRIOR
+            w *= t.case_summary_prior
         if r.fields.get("schedule_only"):
-            w *= SCHEDULE_ONLY_PRIOR
+            w *= t.schedule_only_prior
         out.append(SearchHit(r, h.score * w))
     return sorted(out, key=lambda h: -h.score)
 
@@ -85,32 +79,64 @@ def expand_query(query: str, a: QueryAnalysis) -> str:
 
 
 class Searcher:
-    """Loads one index version. ``cache=False`` turns off the result and
+    """Searches one corpus with its two retrievers. ``Searcher(settings)`` loads the current index
+    version from disk (its manifest's tuning included); ``Searcher.from_records`` builds both
+    retrievers in memory from a handful of records (tests). ``cache=False`` turns off the result and
     query-embedding caches (for benchmarks that measure the work itself)."""
 
     def __init__(self, settings: Settings, index_dir: Path | None = None, *, cache: bool = True):
-        from kb.search.embed import make_embedder
         import bm25s
         import faiss
-        self.settings = settings
-        self.index_dir = index_dir or require_index(settings)
-        self.manifest = read_manifest(self.index_dir)
-        self.corpus = Corpus.load(self.index_dir)
-        self.records, self.by_id, self.facts = list(self.corpus.records), self.corpus.by_id, list(self.corpus.facts)
-        self.nodes = [record_to_node(r) for r in self.records]
-        self.cities = self.corpus.cities
-        self.tokenizer = Tokenizer(settings.sudachi_mode)
+        index_dir = index_dir or require_index(settings)
+        manifest = read_manifest(index_dir)
+        self._assemble(settings, Corpus.load(index_dir), manifest,
+                       bm25=bm25s.BM25.load(str(index_dir / "bm25")),
+                       dense=faiss.read_index(str(index_dir / "dense.faiss")), embedder=None, cache=cache)
+        self.index_dir: Path | None = index_dir
+
+    @classmethod
+    def from_records(cls, settings: Settings, records: Iterable[Record], facts: Iterable[Fact] = (), *,
+                     embedder: Any = None, tuning: SearchTuning | None = None, cache: bool = True) -> "Searcher":
+        """A Searcher over ``records`` built in memory (BM25 and FAISS, nothing written to disk);
+        ``embedder`` defaults to the settings' one."""
+        from kb.search.embed import EmbeddingCache, embed_passages, make_embedder
+        corpus = Corpus.of(records, facts)
+        tuning = tuning or SearchTuning()
+        embedder = embedder or make_embedder(settings)
+        texts = [record_search_text(r) for r in corpus.records]
+        memory = EmbeddingCache(Path(":memory:"), embedder_key(settings))
+        try:
+            vectors, _ = embed_passages(embedder, memory, texts)
+        finally:
+            memory.close()
+        self = cls.__new__(cls)
+        tokenizer = Tokenizer(settings.sudachi_mode)
+        self._assemble(settings, corpus, {"records": len(corpus.records), **tuning_manifest(tuning)},
+                       bm25=tokens_to_bm25([tokenizer(t) for t in texts], tuning), dense=vectors_to_faiss(vectors),
+                       embedder=embedder, cache=cache, tokenizer=tokenizer)
+        self.index_dir = None
+        return self
+
+    def _assemble(self, settings: Settings, corpus: Corpus, manifest: dict[str, Any], *, bm25: Any, dense: Any,
+                  embedder: Any, cache: bool, tokenizer: Tokenizer | None = None) -> None:
         from llama_index.core.llms import MockLLM
-        bm25 = bm25s.BM25.load(str(self.index_dir / "bm25"))
-        dense = faiss.read_index(str(self.index_dir / "dense.faiss"))
-        embedder = make_embedder(settings)
+
+        from kb.search.embed import make_embedder
+        self.settings, self.manifest, self.corpus = settings, manifest, corpus
+        self.tuning = tuning_from_dict(SearchTuning, manifest.get("search_tuning"))
+        self.answer_tuning = tuning_from_dict(AnswerTuning, manifest.get("answer_tuning"))
+        self.records, self.by_id, self.facts = list(corpus.records), corpus.by_id, list(corpus.facts)
+        self.nodes = [record_to_node(r) for r in self.records]
+        self.cities = corpus.cities
+        self.tokenizer = tokenizer or Tokenizer(settings.sudachi_mode)
+        embedder = embedder or make_embedder(settings)
         self.query_cache = LRU() if cache else LRU(0)
-        # two depths: the top SHALLOW of each retriever for plain queries (what a page of results and
-        # the answer composer use), every record for filtered ones, so that a narrow filter applied
+        # two depths: the top ``shallow_depth`` of each retriever for plain queries (what a page of results
+        # and the answer composer use), every record for filtered ones, so that a narrow filter applied
         # after fusion still finds its records
         self.legs: dict[bool, tuple[BaseRetriever, BaseRetriever, BaseRetriever]] = {}
         for deep in (False, True):
-            depth = max(1, len(self.nodes) if deep else min(len(self.nodes), SHALLOW))
+            depth = max(1, len(self.nodes) if deep else min(len(self.nodes), self.tuning.shallow_depth))
             b = SudachiBM25Retriever(bm25, self.nodes, self.tokenizer, depth)
             d = FaissRetriever(dense, self.nodes, embedder, depth, self.query_cache)
             f = QueryFusionRetriever([d, b], mode="reciprocal_rerank", num_queries=1, similarity_top_k=depth,
@@ -156,18 +182,19 @@ class Searcher:
         """``analysis``: the question already analysed by the caller (the assistant analyses once)."""
         query = validate_query(query)
         if mode not in MODES:
-            raise BadQueryError(f"mode={mode!r} は不正です ({', '.join(MODES)}) (unknown mode)")
+            raise BadQueryError(f"mode={mode!r} は不正です ({', '.join(MODES)})", "unknown mode")
         if not isinstance(k, int) or not 1 <= k <= 100:
-            raise BadQueryError(f"k={k!r}: 1〜100 の整数を指定してください (k must be an integer 1-100)")
+            raise BadQueryError(f"k={k!r}: 1〜100 の整数を指定してください", "k must be an integer 1-100")
         f = check_filters(filters)
         key = (query, k, tuple(sorted(f.items())), mode, rerank_by_query)
         cached = self.result_cache.get(key)
         if cached is not None:
             return cached
         a = analysis or analyze(query, self.cities)  # once: it both extends BM25's words and re-ranks
-        hits = [h for h in self._fused(query, a, mode, deep=bool(f) or k > SHALLOW) if record_matches(h.record, f)]
+        deep = bool(f) or k > self.tuning.shallow_depth
+        hits = [h for h in self._fused(query, a, mode, deep=deep) if record_matches(h.record, f)]
         if rerank_by_query:
-            hits = rerank(hits, a)
+            hits = rerank(hits, a, self.tuning)
         hits = hits[:k]
         self.result_cache.put(key, hits)
         return hits
@@ -178,11 +205,11 @@ class Searcher:
 
 def validate_query(query: Any, limit: int = MAX_QUERY_CHARS) -> str:
     if not isinstance(query, str) or not query.strip():
-        raise BadQueryError("質問が空です。調べたいことを入力してください (the query is empty)")
+        raise BadQueryError("質問が空です。調べたいことを入力してください", "the query is empty")
     query = query.strip()
     if len(query) > limit:
-        raise BadQueryError(f"質問が長すぎます（{len(query)} 文字、上限 {limit} 文字）。短くしてください "
-                            f"(query too long: {len(query)} > {limit} characters)")
+        raise BadQueryError(f"質問が長すぎます（{len(query)} 文字、上限 {limit} 文字）。短くしてください",
+                            f"query too long: {len(query)} > {limit} characters")
     return query
 
 

@@ -65,8 +65,8 @@ class Store:
     def __init__(self, path: Path | str, *, create: bool = True):
         self.path = Path(path)
         if not create and str(path) != ":memory:" and not self.path.exists():
-            raise NotBuiltError(f"知識ベースがありません: {self.path}。`pfkb build` で作成してください "
-                                f"(no knowledge base at {self.path}; run `pfkb build`)")
+            raise NotBuiltError(f"知識ベースがありません: {self.path}。`pfkb build` で作成してください",
+                                f"no knowledge base at {self.path}; run `pfkb build`")
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(str(path), check_same_thread=False)
@@ -140,7 +140,7 @@ class Store:
     def document(self, doc_id: str) -> dict[str, Any]:
         row = self.conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
         if row is None:
-            raise NotFoundError(f"文書 {doc_id!r} はありません (unknown document {doc_id!r})")
+            raise NotFoundError(f"文書 {doc_id!r} はありません", f"unknown document {doc_id!r}")
         return dict(row)
 
     def records(self, *, kind: str | None = None, city: str | None = None, step: str | None = None,
@@ -158,7 +158,7 @@ class Store:
     def record(self, record_id: str) -> Record:
         row = self.conn.execute("SELECT * FROM records WHERE id = ?", (record_id,)).fetchone()
         if row is None:
-            raise NotFoundError(f"記録 {record_id!r} はありません (unknown record id {record_id!r})")
+            raise NotFoundError(f"記録 {record_id!r} はありません", f"unknown record id {record_id!r}")
         return _row_to_record(row)
 
     def facts(self, *, city: str | None = None, name: str | None = None) -> list[Fact]:

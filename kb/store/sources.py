@@ -9,10 +9,10 @@ from __future__ import annotations
 import io
 import re
 import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from kb.core.cache import LRU
 from kb.core.normalize import map_chars
 from kb.core.errors import BadQueryError, NotFoundError
 from kb.core.records import Record
@@ -29,18 +29,18 @@ HIGHLIGHT = (255, 196, 0)
 
 def _document(store: Store, settings: Settings, document: str, fmt: str) -> tuple[dict[str, Any], Path]:
     if not DOCUMENT_ID.fullmatch(document or ""):
-        raise BadQueryError(f"文書名 {document[:60]!r} は不正です (invalid document id: letters, digits, - and _ only)")
+        raise BadQueryError(f"文書名 {document[:60]!r} は不正です", "invalid document id: letters, digits, - and _ only")
     doc = store.document(document)
     if doc["format"] != fmt:
         other = "pages/{n}" if doc["format"] == "pdf" else "lines?start=&end="
-        raise BadQueryError(f"文書 {document} は {doc['format']} 形式です。/api/sources/{document}/{other} を使ってください "
-                            f"(document is {doc['format']}, not {fmt})")
+        raise BadQueryError(f"文書 {document} は {doc['format']} 形式です。/api/sources/{document}/{other} を使ってください",
+                            f"document is {doc['format']}, not {fmt}")
     if not doc.get("stored_file"):
-        raise NotFoundError(f"文書 {document} の原本が保存されていません (no stored source file for {document})")
+        raise NotFoundError(f"文書 {document} の原本が保存されていません", f"no stored source file for {document}")
     root = settings.sources_dir.resolve()
     path = (root / doc["stored_file"]).resolve()
     if root not in path.parents or not path.is_file():
-        raise NotFoundError(f"文書 {document} の原本ファイルがありません (stored source file missing)")
+        raise NotFoundError(f"文書 {document} の原本ファイルがありません", "stored source file missing")
     return doc, path
 
 
@@ -48,31 +48,25 @@ def _record_in(store: Store, document: str, record_id: str | None) -> Record | N
     if not record_id:
         return None
     if not RECORD_ID.fullmatch(record_id):
-        raise NotFoundError(f"記録 {record_id[:64]!r} はありません (unknown record id)")
+        raise NotFoundError(f"記録 {record_id[:64]!r} はありません", "unknown record id")
     r = store.record(record_id)
     if r.source.document != document:
-        raise BadQueryError(f"記録 {record_id} は文書 {document} のものではありません "
-                            f"(record {record_id} belongs to document {r.source.document})")
+        raise BadQueryError(f"記録 {record_id} は文書 {document} のものではありません",
+                            f"record {record_id} belongs to document {r.source.document}")
     return r
 
 
 # --- text exports --------------------------------------------------------------
 
-_lines_cache: "OrderedDict[tuple[str, str], list[str]]" = OrderedDict()
-_cache_lock = threading.Lock()
+_lines_cache = LRU(8)  # (path, sha256) → the file's lines
 
 
 def _file_lines(path: Path, sha: str) -> list[str]:
     key = (str(path), sha)
-    with _cache_lock:
-        if key in _lines_cache:
-            _lines_cache.move_to_end(key)
-            return _lines_cache[key]
-    lines = path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    with _cache_lock:
-        _lines_cache[key] = lines
-        while len(_lines_cache) > 8:
-            _lines_cache.popitem(last=False)
+    lines = _lines_cache.get(key)
+    if lines is None:
+        lines = path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        _lines_cache.put(key, lines)
     return lines
 
 
@@ -85,19 +79,19 @@ def source_lines(settings: Settings, store: Store, document: str, *, start: int 
     rec = _record_in(store, document, record)
     if rec is not None:
         if not rec.source.lines:
-            raise NotFoundError(f"記録 {rec.id} には行番号がありません (record has no line range)")
+            raise NotFoundError(f"記録 {rec.id} には行番号がありません", "record has no line range")
         start, end = rec.source.lines
     if start is None:
-        raise BadQueryError("start（行番号）か record を指定してください (give start and end line numbers, or record)")
+        raise BadQueryError("start（行番号）か record を指定してください", "give start and end line numbers, or record")
     end = start if end is None else end
     lines = _file_lines(path, doc["sha256"])
     if start < 1 or end < start:
-        raise BadQueryError(f"行の範囲 {start}–{end} は不正です (bad line range: 1 <= start <= end)")
+        raise BadQueryError(f"行の範囲 {start}–{end} は不正です", "bad line range: 1 <= start <= end")
     if start > len(lines):
-        raise NotFoundError(f"{start} 行目はありません。文書 {document} は {len(lines)} 行です "
-                            f"(line {start} out of range: {len(lines)} lines)")
+        raise NotFoundError(f"{start} 行目はありません。文書 {document} は {len(lines)} 行です",
+                            f"line {start} out of range: {len(lines)} lines")
     if end - start + 1 > MAX_LINES:
-        raise BadQueryError(f"一度に表示できるのは {MAX_LINES} 行までです (at most {MAX_LINES} lines at once)")
+        raise BadQueryError(f"一度に表示できるのは {MAX_LINES} 行までです", f"at most {MAX_LINES} lines at once")
     end = min(end, len(lines))
     context = max(0, min(context, 20))
     first, last = max(1, start - context), min(len(lines), end + context)
@@ -108,7 +102,7 @@ def source_lines(settings: Settings, store: Store, document: str, *, start: int 
 
 # --- PDF pages -----------------------------------------------------------------
 
-_png_cache: "OrderedDict[tuple, bytes]" = OrderedDict()
+_png_cache = LRU(32)  # (sha256, page, record, resolution) → PNG bytes
 _pdf_lock = threading.Lock()  # pdfplumber/pdfium rendering is not thread-safe
 
 
@@ -199,13 +193,13 @@ def source_page_png(settings: Settings, store: Store, document: str, page: int, 
     rec = _record_in(store, document, record)
     key = (doc["sha256"], page, rec.id if rec else None, resolution)
     with _pdf_lock:
-        if key in _png_cache:
-            _png_cache.move_to_end(key)
-            return _png_cache[key]
+        cached = _png_cache.get(key)
+        if cached is not None:
+            return cached
         with pdfplumber.open(path) as pdf:
             if not 1 <= page <= len(pdf.pages):
-                raise NotFoundError(f"{page} ページはありません。文書 {document} は {len(pdf.pages)} ページです "
-                                    f"(page {page} out of range: 1..{len(pdf.pages)})")
+                raise NotFoundError(f"{page} ページはありません。文書 {document} は {len(pdf.pages)} ページです",
+                                    f"page {page} out of range: 1..{len(pdf.pages)}")
             p = pdf.pages[page - 1]
             img = p.to_image(resolution=resolution)
             if rec is not None:
@@ -220,7 +214,5 @@ def source_page_png(settings: Settings, store: Store, document: str, page: int, 
             buf = io.BytesIO()
             img.save(buf, format="PNG")
         data = buf.getvalue()
-        _png_cache[key] = data
-        while len(_png_cache) > 32:
-            _png_cache.popitem(last=False)
+        _png_cache.put(key, data)
         return data

@@ -2,7 +2,17 @@
 labels shown to users. Logic modules read these tables; none holds a word list of its own.
 
 Tables live beside this file as small data files (JSON or one entry a line) or as plain data modules,
-one per concern, each loaded once."""
+one per concern, each loaded once:
+
+  synonyms.json     spellings unified everywhere (プラットフォーム → PF), phrase rewrites before
+                    tokenising, token synonyms on stems (設立 → 立ち上)
+  stopwords.txt     the shared stop list: words that carry no content for search
+  sudachi_pos.json  the Sudachi part-of-speech tags the tokenizer indexes or drops
+  steps.json        words that point at a step, phase or scope in a question
+  kind_labels.json  how each record kind is named in the text the retrievers read
+  cues.json         question cues: record kinds asked for, a city's case, a whole set-up; how a
+                    municipality is named without its suffix
+Each JSON table carries a ``_doc`` entry that says what its keys mean."""
 from __future__ import annotations
 
 import json
@@ -28,3 +38,10 @@ def load_lines(name: str) -> tuple[str, ...]:
         if line:
             out.append(line)
     return tuple(out)
+
+
+def unify_spellings(text: str) -> str:
+    """Variant spellings and abbreviations to their canonical form (プラットフォーム → PF), synonyms.json."""
+    for long, canonical in load_json("synonyms")["spellings"]:
+        text = text.replace(long, canonical)
+    return text

@@ -1,0 +1,78 @@
+"""The assistant's vocabulary (answer.json beside this file) as typed, read-only tables: the
+no-evidence sentence, question-form cues, words that say nothing about coverage, labels of facts
+shown to users, the units a figure question asks for. Loaded once; kb/answer reads only these."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Mapping
+
+from kb.core.vocab import load_json
+
+
+@dataclass(frozen=True)
+class AnswerVocab:
+    no_evidence_text: str
+    generic_terms: frozenset[str]
+    form_cues: Mapping[str, tuple[str, ...]]
+    anchors: tuple[str, ...]
+    not_places: frozenset[str]
+    not_place_suffixes: tuple[str, ...]
+    place_pattern: re.Pattern
+    compare_pattern: re.Pattern
+    term_prefix_pattern: re.Pattern
+    term_rewrites: Mapping[str, str]
+    start_when: tuple[str, ...]
+    start_words: tuple[str, ...]
+    council_word: str
+    profile_wants: Mapping[str, tuple[str, ...]]
+    cost_words: tuple[str, ...]
+    money_words: tuple[str, ...]
+    counter_units: tuple[str, ...]
+    unit_cues: Mapping[str, tuple[str, ...]]
+    unit_patterns: Mapping[str, re.Pattern]
+    fact_labels: Mapping[str, str]
+    frame_words: frozenset[str]
+
+    def fact_label(self, name: str) -> str:
+        return self.fact_labels.get(name, name)
+
+
+def _alt(words) -> str:
+    return "|".join(re.escape(w) for w in words)
+
+
+def _tuples(table: dict) -> Mapping[str, tuple[str, ...]]:
+    return MappingProxyType({k: tuple(v) for k, v in table.items()})
+
+
+@lru_cache(maxsize=None)
+def answer_vocab() -> AnswerVocab:
+    d = load_json("answer")
+    place = re.compile(rf"([一-龥]{{1,4}}(?:{_alt(d['place_suffixes'])}))(?={_alt(d['place_followers'])}|$|\s)")
+    start = d["start_question"]
+    return AnswerVocab(
+        no_evidence_text=d["no_evidence_text"],
+        generic_terms=frozenset(d["generic_terms"]),
+        form_cues=_tuples(d["form_cues"]),
+        anchors=tuple(d["anchors"]),
+        not_places=frozenset(d["not_places"]),
+        not_place_suffixes=tuple(d["not_place_suffixes"]),
+        place_pattern=place,
+        compare_pattern=re.compile(rf"(.+?)と(.+?)の(?:{_alt(d['compare_pattern_words'])})"),
+        term_prefix_pattern=re.compile(rf"^({_alt(d['term_prefixes'])})"),
+        term_rewrites=MappingProxyType(dict(d["term_rewrites"])),
+        start_when=tuple(start["when"]),
+        start_words=tuple(start["start"]),
+        council_word=start["council"],
+        profile_wants=_tuples(d["profile_wants"]),
+        cost_words=tuple(d["cost_words"]),
+        money_words=tuple(d["money_words"]),
+        counter_units=tuple(d["counter_units"]),
+        unit_cues=_tuples(d["unit_cues"]),
+        unit_patterns=MappingProxyType({k: re.compile(v) for k, v in d["unit_patterns"].items()}),
+        fact_labels=MappingProxyType(dict(d["fact_labels"])),
+        frame_words=frozenset(d["frame_words"]),
+    )
