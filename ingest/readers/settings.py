@@ -43,11 +43,11 @@ class ReaderSettings:
     footnote_size_ratio: float = 0.9  # footnote text is smaller than the body by this ratio
     # headings
     heading_max_chars: int = 60  # a heading is short
-    heading_max_lines: int = 2
+    heading_max_lines: int = 2  # … set on at most this many lines
     heading_size_ratio: float = 1.12  # larger than the body's modal size by this ratio
     centre_tolerance: float = 0.06  # share of the text width: a line centred within it
     # table of contents
-    toc_min_entries: int = 3
+    toc_min_entries: int = 3  # a table of contents has at least this many entries
     toc_share: float = 0.6  # share of a block's lines that must end in a page label
 
     def __post_init__(self) -> None:
