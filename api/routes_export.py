@@ -54,8 +54,10 @@ def _download(rendered: Rendered, fallback_stem: str) -> Response:
 def compare(cities: str = Query("", description="2〜3 の自治体をカンマ区切りで（例: 熊本市,市原市）"),
             step: str | None = Query(None, description="ステップ（例: 5, 4-1）"),
             store: Store = Depends(export_store)) -> dict:
-    """自治体をステップごとに並べた比較（出典つき）。"""
-    return build_comparison(store, cities, step or None).to_dict()
+    """自治体をステップごとに並べた比較（出典つき）。`facts` は自治体ページと同じ形（資料により記載が異なる値もすべて）。"""
+    from kb.browse import city_facts
+    comparison = build_comparison(store, cities, step or None)
+    return {**comparison.to_dict(), "facts": {c: city_facts(store, c) for c in comparison.cities}}
 
 
 @router.get("/export")

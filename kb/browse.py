@@ -8,8 +8,9 @@ import re
 from collections import defaultdict
 from typing import Any, Iterable
 
+from kb.core.display import display_text, speaker_of
 from kb.core.normalize import squash
-from kb.core.textsim import char_bigrams, dice
+from kb.export.timing import TIMING_WORD, timing_text
 from kb.core.errors import BadQueryError, NotFoundError
 from kb.core.vocab.answer import answer_vocab
 from kb.core.records import PHASES, STEP_MARKS, STEP_NAMES, STEPS, Record, step_label
@@ -30,10 +31,34 @@ FACT_LABELS = answer_vocab().fact_labels  # one table of fact labels shown to us
 
 
 def cited(record: Record) -> dict[str, Any]:
-    """A record as a result item plus the citation label shown on its chip."""
+    """A record as a result item plus the citation label shown on its chip, its text as people
+    read it (kb.core.display), the 行程表 timing in words with the Western date, and a column's
+    quotes grouped under their speakers."""
     d = record.to_dict()
     d["label"] = record.citation_label()
+    for key in ("title", "text", "timing", "period", "vendor"):
+        if isinstance(d.get(key), str):
+            d[key] = display_text(d[key])
+    if record.fields.get("timing"):
+        d["timing_label"] = f"{TIMING_WORD} {timing_text(record.fields.get('timing'), record.fields.get('year'))}"
+    if record.kind == "column":
+        d["quotes"] = quotes_of(d["text"])
     return d
+
+
+def quotes_of(text: str) -> list[dict[str, Any]]:
+    """A column's text as [{"speaker": 「…様」 or None, "lines": [...]}]: a bullet that only names
+    a speaker heads the bullets that follow it instead of being one of them."""
+    groups: list[dict[str, Any]] = [{"speaker": None, "lines": []}]
+    for line in (text or "").split("\n"):
+        if not line.strip():
+            continue
+        who = speaker_of(line)
+        if who:
+            groups.append({"speaker": who, "lines": []})
+        else:
+            groups[-1]["lines"].append(line.strip())
+    return [g for g in groups if g["speaker"] or g["lines"]]
 
 
 def phase_tree() -> list[dict[str, Any]]:
@@ -169,24 +194,15 @@ def roadmap(store: Store, city: str | None = None) -> dict[str, Any]:
 # --- trial projects ------------------------------------------------------------
 
 
-def _bigrams(text: str) -> set[str]:
-    return char_bigrams(re.sub(r"[\W_]+", "", squash(text)))
+# the export's category codes (kb.export.trial_steps) → the codes of the trials view's filter
+_CATEGORY_CODES = {"R": "research", "P": "plan", "D:支援提供": "do_support", "D:広報・周知": "do_pr"}
 
 
-def trial_category(title: str, overview: Record | None) -> str | None:
-    """The R/P/D column of the chapter 1 map that names this trial (matched by
-    title words, since the map abbreviates titles), or None."""
-    if overview is None:
-        return None
-    mine = _bigrams(title)
-    best, best_score = None, 0.0
-    for cat, _ in TRIAL_CATEGORIES:
-        for entry in overview.fields.get(cat) or []:
-            for piece in re.split(r"[・+＋]", entry):
-                score = dice(mine, _bigrams(piece))
-                if score > best_score:
-                    best, best_score = cat, score
-    return best if best_score >= 0.3 else None
+def trial_category(trial: Record, overview: Record | None) -> str:
+    """The R/P/D kind of a trial project — the one function the trials view, the spending chart
+    and the packs share (kb.export.trial_steps.trial_category), so that their sums agree."""
+    from kb.export.trial_steps import trial_category as category_of
+    return _CATEGORY_CODES[category_of(trial, overview)[0]]
 
 
 _MONTH = re.compile(r"(\d{1,2})\s*(?:月|/\d)")
@@ -206,11 +222,12 @@ def _fiscal_order(month: int | None) -> int:
 
 
 def trial_items(store: Store, trials: list[Record]) -> list[dict[str, Any]]:
-    overviews = {r.city: r for r in store.records(kind="overview")}
+    from kb.export.trial_steps import overview_by_city
+    overviews = overview_by_city(store.records(kind="overview"))
     out = []
     for r in trials:
         d = cited(r)
-        cat = trial_category(r.title, overviews.get(r.city))
+        cat = trial_category(r, overviews.get(r.city))
         d["category"] = cat
         d["category_label"] = CATEGORY_LABELS.get(cat) if cat else None
         d["start_month"] = start_month(r.fields.get("period"))
@@ -293,6 +310,45 @@ def list_documents(store: Store) -> list[dict[str, Any]]:
         counts[r.source.document] += 1
     return [{**{k: d.get(k) for k in DOCUMENT_FIELDS}, "recognized": bool(d["recognized"]),
              "records": counts[d["id"]]} for d in store.documents()]
+
+
+def about(store: Store) -> dict[str, Any]:
+    """The 資料について view: which reports are in the knowledge base (publisher, date, pages, records
+    by kind) and which municipalities they cover, how deeply — all counted from the records: a
+    municipality with its own section (profile, lessons, trials …) is covered in detail; one that
+    appears only in a row of the chapter 1 map is covered by that row alone."""
+    records = store.records()
+    by_doc: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in records:
+        by_doc[r.source.document][r.kind] += 1
+    documents = []
+    for d in store.documents():
+        kinds = by_doc.get(d["id"], {})
+        documents.append({**{k: d.get(k) for k in DOCUMENT_FIELDS}, "recognized": bool(d["recognized"]),
+                          "date_label": date_label(d.get("date") or ""),
+                          "records": sum(kinds.values()), "kinds": dict(kinds)})
+    detailed, mapped = [], []
+    for c in list_cities(store):
+        docs = sorted({r.source.document for r in records if r.city == c["city"]})
+        entry = {"city": c["city"], "counts": c["counts"], "documents": docs}
+        (detailed if c["detailed"] else mapped).append(entry)
+    return {"documents": documents, "detailed": detailed, "map_only": mapped,
+            "kind_labels": dict(KIND_LABELS), "records": len(records)}
+
+
+KIND_LABELS = {"lesson": "留意点", "breakthrough": "ブレイクスルー要因", "trial": "試行的事業", "profile": "自治体の概要",
+               "column": "団体の声（コラム）", "summary": "第1章の示唆", "overview": "第1章の整理マップの行",
+               "context": "その他の記載", "measure": "施策"}
+
+
+def date_label(iso: str) -> str:
+    """「2025-03」 → 「2025年3月（令和7年3月）」; other text unchanged."""
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", iso.strip())
+    if not m:
+        return iso
+    year, month = int(m.group(1)), int(m.group(2))
+    era = f"令和{year - 2018}年" if year >= 2019 else f"平成{year - 1988}年"
+    return f"{year}年{month}月（{era}{month}月）"
 
 
 def record_view(store: Store, record_id: str) -> dict[str, Any]:

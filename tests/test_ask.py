@@ -57,7 +57,9 @@ def test_citation_labels_name_city_step_section_and_place(ask, built_settings):
     for c in d["citations"]:
         assert store.record(c["id"]).title == c["title"]  # resolves to the record and its source
         if c["kind"] == "lesson":
-            assert re.match(r"^\S+市 [①-⑨]", c["label"]) and re.search(r"（2-\d, l\.\d+", c["label"]), c["label"]
+            # the section path in words (「2-2 熊本市 › 4. 連携PFの行程… › ①…」), then the line of the text export
+            assert re.match(r"^2-\d \S+市 › ", c["label"]) and re.search(r" › [①-⑨]", c["label"]), c["label"]
+            assert re.search(r"（テキスト版 \d+(〜\d+)? 行目）$", c["label"]) and "l." not in c["label"], c["label"]
 
 
 def test_step_question_gives_lessons_across_cities_and_the_summary(ask):

@@ -47,7 +47,10 @@ def test_each_chart_is_a_png_and_an_svg_with_japanese_text(export_store, name):
 
 def test_matrix_marks_schedule_only_and_planned_cells(export_store):
     text = _svg_text(render_chart(export_store, "matrix", "svg").data)
-    assert "行程のみ" in text          # 福岡市 ④-1 has a 行程-only entry besides its practice
+    assert "ほか予定表に1件" in text    # 福岡市 ④-1 has a 行程-only entry besides its practice
+    # legends and cells in plain words, not the report's marks or our shorthand
+    assert "予定表（行程表）にだけ書かれている" in text
+    assert "行程のみ" not in text and "■" not in text and "+" not in text
     assert "1件（予定）" in text       # 熊本市 ⑧ 地域協議会: 「今後」
     assert "検討中" in text            # 福岡市 ⑧: 「(設置に向け検討中)」
 
@@ -105,3 +108,18 @@ def test_cli_chart_writes_the_picture(export_settings, tmp_path):
     r = CliRunner().invoke(cli, ["chart", "matrix", "-o", str(Path(tmp_path) / "none" / "m.png"),
                                  "--data-dir", str(export_settings.data_dir)])
     assert r.exit_code == 2 and "フォルダがありません" in r.output
+
+
+def test_spending_chart_and_trials_view_file_each_trial_under_the_same_kind(export_store):
+    """市原市's P bar and the trials view's P rows must add up to the same sum."""
+    from kb.browse import list_trials
+    from kb.export.charts import _trial_costs
+    codes = {"R": "research", "P": "plan", "D:支援提供": "do_support", "D:広報・周知": "do_pr"}
+    chart = {}
+    for t, cat, man in _trial_costs(export_store, list(CITIES)):
+        chart[(t.city, codes[cat])] = chart.get((t.city, codes[cat]), 0) + man * 10_000
+    view = {}
+    for t in list_trials(export_store)["trials"]:
+        view[(t["city"], t["category"])] = view.get((t["city"], t["category"]), 0) + (t.get("cost_yen") or 0)
+    assert chart == view
+    assert view[("市原市", "plan")] == 900_000  # PF会議 80万円 + 作業部会 10万円 (the map files 作業部会 under P)

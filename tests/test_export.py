@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import uuid
@@ -17,9 +18,10 @@ from kb.core.errors import BadQueryError, NotFoundError
 from kb.export import build_comparison, build_pack, render_comparison, render_pack
 from kb.export.errors import OutputPathError
 from kb.export.items import text_to_bullets, yen_to_label
+from kb.export.prompts import headline
 from kb.export.output import write_bytes_atomic
 from kb.export.trial_steps import overview_by_city, trial_steps
-from kb.core.records import STEP_NAMES, step_label
+from kb.core.records import STEP_CODES, STEP_NAMES, step_label
 from tests.export_helpers import export_settings, export_store  # noqa: F401  (fixtures)
 
 CITIES = ("福岡市", "熊本市", "市原市")
@@ -41,7 +43,7 @@ def test_trainers_preparation_pack_covers_steps_3_to_5_for_all_three_cities(prep
         assert {p.city for p in section.practices} == set(CITIES), section.step
         assert section.aim and section.label == step_label(section.step)
         for p in section.practices:
-            assert p.citation.startswith(p.city) and "（2-" in p.citation
+            assert p.citation.startswith("2-") and f" {p.city} › " in p.citation and "行目）" in p.citation
 
 
 def test_pack_shows_the_reports_headlines_timing_and_first_bullets(preparation_pack):
@@ -91,7 +93,7 @@ def test_discussion_prompts_contrast_two_cities_from_the_records(preparation_pac
         assert prompt.text.endswith("？") and len(prompt.citations) == 2
         for citation in prompt.citations:  # each side quotes the cited practice's headline or timing
             cited = [p for p in practices if p.citation == citation]
-            assert any(f"「{shorten(p.title, 48)}」" in prompt.text or f"「{p.timing_label}」" in prompt.text
+            assert any(f"「{headline(p.title)}」" in prompt.text or f"「{p.timing_label}」" in prompt.text
                        for p in cited), (citation, prompt.text)
 
 
@@ -208,22 +210,48 @@ def _slide_text(slide) -> str:
     return "\n".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
 
 
-def test_pptx_pack_has_a_title_slide_then_one_slide_per_step_with_citations(preparation_pack):
+def _runs(slide):
+    return [r for sh in slide.shapes if sh.has_text_frame for para in sh.text_frame.paragraphs for r in para.runs]
+
+
+def _is_grey(run) -> bool:
+    from pptx.enum.dml import MSO_COLOR_TYPE
+    color = run.font.color
+    return color.type == MSO_COLOR_TYPE.RGB and str(color.rgb) in ("595959",)
+
+
+def test_pptx_pack_has_a_title_slide_then_the_steps_with_citations(preparation_pack):
     from pptx.oxml.ns import qn
     deck = _pptx(render_pack(preparation_pack, "pptx").data)
     slides = list(deck.slides)
-    assert "研修パック" in _slide_text(slides[0])
-    step_slides = slides[1:1 + len(PREPARATION)]
-    for s, slide in zip(preparation_pack.steps, step_slides):
-        text = _slide_text(slide)
-        assert text.startswith(s.label)
+    first = _slide_text(slides[0])
+    assert "研修パック" in first and "対象: " in first and re.search(r"作成: 20\d\d年\d{1,2}月\d{1,2}日", first)
+    assert "出典: 孤独・孤立対策に関する地域連携推進モデル調査研究業務" in first and "野村総合研究所、2025年3月" in first
+    for s in preparation_pack.steps:
+        own = "\n".join(_slide_text(sl) for sl in slides if _slide_text(sl).startswith(s.label))
         for p in s.practices:
-            assert f"出典: {p.citation}" in text
-    assert sum(1 for sl in slides if _slide_text(sl).startswith(tuple(step_label(s) for s in PREPARATION))) == 4
-    runs = [r for sl in slides for sh in sl.shapes if sh.has_text_frame for para in sh.text_frame.paragraphs
-            for r in para.runs]
+            assert f"■ {p.title}" in own and f"出典: {p.citation}" in own
+    runs = [r for sl in slides for r in _runs(sl)]
     assert all(r._r.rPr.find(qn("a:ea")).get("typeface") == "IPAexGothic" for r in runs)
     assert "話し合いの問い" in _slide_text(slides[-1])
+
+
+def test_pptx_slides_are_a_handout_large_type_few_bullets_no_cuts_no_internal_notes(export_store):
+    for pack in (build_pack(export_store, phase="preparation"), build_pack(export_store, city="熊本市")):
+        deck = _pptx(render_pack(pack, "pptx").data)
+        for i, slide in enumerate(deck.slides, 1):
+            text = _slide_text(slide)
+            for r in _runs(slide):
+                size = r.font.size.pt
+                assert size >= 10, (i, r.text, size)  # citations, timing, phase names
+                if not _is_grey(r):
+                    assert size >= 14, (i, r.text, size)  # what participants read
+                    assert "…" not in r.text, (i, r.text)  # shortened by choosing, not cut
+            assert text.count("■ ") <= 6, (i, text.count("■ "))
+            for internal in ("このステップに入れた理由", "理由:", "行程表のみ", "留意点の記載なし"):
+                assert internal not in text, (i, internal)
+        notes = "\n".join(s.notes_slide.notes_text_frame.text for s in deck.slides)
+        assert "このステップに入れた理由" in notes  # the trainer still has it
 
 
 # --- comparison ----------------------------------------------------------------------
@@ -236,7 +264,7 @@ def test_comparison_puts_cities_side_by_side_with_profile_facts(export_store):
     assert d["profiles"]["市原市"]["pf_start"].startswith("令和6年度")
     assert d["profiles"]["熊本市"]["population"].startswith("736,949人")
     cells = d["steps"][0]["cells"]
-    assert len(cells["熊本市"]) == 3 and all(p["citation"].startswith("熊本市") for p in cells["熊本市"])
+    assert len(cells["熊本市"]) == 3 and all(" 熊本市 › " in p["citation"] for p in cells["熊本市"])
     text = render_comparison(c, "text").data.decode()
     assert "[熊本市]" in text and "[市原市]" in text and text.count("出典: ") >= 5 + 2
 
@@ -255,7 +283,14 @@ def test_comparison_docx_and_pptx_have_a_column_per_city(export_store):
     step_tables = [t for t in doc.tables if [cell.text for cell in t.rows[0].cells] == list(CITIES)]
     assert len(step_tables) == 10
     deck = _pptx(render_comparison(c, "pptx").data)
-    assert len(deck.slides) == 1 + 10
+    slides = list(deck.slides)
+    assert len(slides) >= 1 + 10
+    for step in STEP_CODES:  # every step has its slide, a column (a heading box) per city
+        own = [sl for sl in slides if _slide_text(sl).startswith(step_label(step))]
+        assert own and all(all(city in _slide_text(sl) for city in CITIES) for sl in own), step
+    # compare slides use their space: text in the columns is set larger than the minimum where it fits
+    sizes = {r.font.size.pt for sl in slides[1:] for r in _runs(sl) if not _is_grey(r) and r.text.startswith("■")}
+    assert max(sizes) >= 16
 
 
 # --- CLI -----------------------------------------------------------------------------
@@ -287,34 +322,49 @@ def test_cli_compare_prints_json(export_settings):
 # --- LibreOffice ----------------------------------------------------------------------
 
 
-def test_libreoffice_converts_the_docx_and_pptx_to_pdf(preparation_pack, tmp_path):
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if not soffice:
-        pytest.skip("soffice (LibreOffice) がないため PDF 変換を確認できません: apt-get install libreoffice-writer-nogui "
+PACK_PNGS = Path(__file__).resolve().parent.parent / "test-output" / "packs"
+
+
+def test_every_pack_renders_in_libreoffice_without_text_leaving_its_box(export_store, tmp_path):
+    """Every kind of pack (a phase, a city, a step, a question's cities, a comparison) as LibreOffice
+    draws it: one PNG per slide under test-output/packs/ for a reviewer, and no character drawn
+    outside its text box or off the slide; the Word handout converts with its Japanese text."""
+    from tests.slide_render import check_deck, render_pdf_pages, soffice, to_pdf
+    if not soffice():
+        pytest.skip("soffice (LibreOffice) がないため描画を確認できません: apt-get install libreoffice-writer-nogui "
                     "libreoffice-impress-nogui")
+    decks = {
+        "pack-preparation": render_pack(build_pack(export_store, phase="preparation"), "pptx").data,
+        "pack-kumamoto": render_pack(build_pack(export_store, city="熊本市"), "pptx").data,
+        "pack-step5": render_pack(build_pack(export_store, step="5"), "pptx").data,
+        "compare-3": render_comparison(build_comparison(export_store, list(CITIES)), "pptx").data,
+    }
     files = []
-    for fmt in ("docx", "pptx"):
-        path = tmp_path / f"pack-{fmt}.{fmt}"  # distinct stems: each gets its own PDF
-        path.write_bytes(render_pack(preparation_pack, fmt).data)
-        files.append(path)
-    profile = Path("/tmp") / f"pfkb-lo-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    try:
-        run = subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                              "--outdir", str(tmp_path), *map(str, files)], capture_output=True, text=True, timeout=240)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    assert run.returncode == 0, run.stderr
+    for stem, data in decks.items():
+        files.append(tmp_path / f"{stem}.pptx")
+        files[-1].write_bytes(data)
+    docx = tmp_path / "pack-preparation-docx.docx"
+    docx.write_bytes(render_pack(build_pack(export_store, phase="preparation"), "docx").data)
+    pdfs = to_pdf([*files, docx], tmp_path)
+    shutil.rmtree(PACK_PNGS, ignore_errors=True)
+    overflow = {}
+    for pptx, pdf in zip(files, pdfs):
+        for check in check_deck(pptx, pdf, PACK_PNGS):
+            assert check.png and check.png.stat().st_size > 5_000
+            if check.outside:
+                overflow[f"{pptx.stem} slide {check.number}"] = "".join(c[0] for c in check.outside)[:60]
+    assert not overflow, overflow
     from pypdf import PdfReader
-    pages = {}
-    for path in files:
-        pdf = path.with_suffix(".pdf")
-        assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF"), f"{pdf.name}: {run.stdout} {run.stderr}"
-        reader = PdfReader(str(pdf))
-        pages[path.suffix] = len(reader.pages)
-        text = "".join(page.extract_text() or "" for page in reader.pages)
-        assert "熊本市" in text and "出典" in text, f"{pdf.name}: Japanese text lost in conversion"
-    assert pages[".pptx"] == len(render_pptx_slides(preparation_pack)) and pages[".docx"] >= 3
+    text = "".join(page.extract_text() or "" for page in PdfReader(str(pdfs[-1])).pages)
+    assert "熊本市" in text and "出典" in text, "Japanese text lost in conversion"
+    assert len(render_pdf_pages(pdfs[-1], PACK_PNGS)) >= 3
 
 
-def render_pptx_slides(pack) -> list:
-    return list(_pptx(render_pack(pack, "pptx").data).slides)
+def test_exported_files_are_readable_by_the_group(tmp_path):
+    """Written for a shared folder: 0644 (less only where the umask asks for it), not mkstemp's 0600."""
+    old = os.umask(0o022)
+    try:
+        path = write_bytes_atomic(tmp_path / "研修パック.docx", b"data")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644

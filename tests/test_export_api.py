@@ -48,6 +48,31 @@ def test_compare_returns_cities_profiles_and_steps(client):
     assert all(p["citation"] and p["title"] for city in ("熊本市", "市原市") for p in step["cells"][city])
 
 
+def test_compare_gives_every_value_of_a_fact_the_reports_disagree_on(client):
+    """The same facts, in the same shape, as the city page: 福岡市's PF start from three places."""
+    data = client.get("/api/compare", params={"cities": "福岡市,熊本市"}).json()
+    pf = next(f for f in data["facts"]["福岡市"] if f["name"] == "pf_start")
+    assert pf["conflict"] and {v["raw"] for v in pf["values"]} == {"令和4年度", "令和5年", "令和5年度"}
+    assert all(v["record_id"] and v["where"] for v in pf["values"])
+
+
+def test_about_lists_the_reports_and_how_deeply_each_municipality_is_covered(export_settings):
+    from api.routes_browse import router
+    from api.state import app_state
+    from kb.store import open_store
+    app = FastAPI()
+    app.include_router(router)
+    store = open_store(export_settings)
+
+    class _State:
+        def store(self):
+            return store
+    app.dependency_overrides[app_state] = lambda: _State()
+    data = TestClient(app).get("/api/about").json()
+    assert len(data["documents"]) == 1 and data["documents"][0]["records"] == data["records"]
+    assert len(data["detailed"]) == 3 and len(data["map_only"]) == 11
+
+
 def test_export_downloads_a_docx_with_a_japanese_file_name(client):
     from docx import Document
     r = client.get("/api/export", params={"format": "docx", "phase": "preparation"})

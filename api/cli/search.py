@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from api.cli.common import settings_from, data_dir_option, echo_json, handle_errors
+from kb.core.display import tilde_to_wave
 
 
 @click.command()
@@ -100,7 +101,7 @@ def ask(ctx: click.Context, question: str, as_json: bool, no_llm: bool, data_dir
     if as_json:
         echo_json(answer.to_dict())
         return
-    click.echo(answer.llm_answer or answer.answer)
+    click.echo(tilde_to_wave(answer.llm_answer or answer.answer))  # 「〜」 as on the page
     if answer.related and answer.no_evidence:
         click.echo("関連する記録（回答ではありません）:")
         for h in answer.related:

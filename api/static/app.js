@@ -1,12 +1,14 @@
 // The page: loads the phase model and the cities once, then shows one view at
 // a time by the address hash (#ask, #roadmap, #cities, #city/熊本市, #trials,
 // #compare, #charts), so the back button and links work.
+import { showAbout } from "./about.js";
 import { initAsk } from "./ask.js";
 import { showCities, showCity, showRoadmap } from "./browse.js";
+import { showSearch } from "./search.js";
 import { initCharts, initCompare, initTrials, showCharts, showTrials } from "./tools.js";
 import { api, el, errorBox, initDialog, meta, setStatus } from "./ui.js";
 
-const VIEWS = ["ask", "roadmap", "cities", "city", "trials", "compare", "charts"];
+const VIEWS = ["ask", "search", "roadmap", "cities", "city", "trials", "compare", "charts", "about"];
 const shown = new Set();
 
 function route() {
@@ -19,13 +21,14 @@ function route() {
     if (a.dataset.view === tab) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
-  const titles = { ask: "質問する", roadmap: "ロードマップ", cities: "自治体", city: rest.join("/"), trials: "試行的事業",
-                   compare: "比較", charts: "図・資料出力" };
+  const titles = { ask: "質問する", search: "検索", roadmap: "ロードマップ", cities: "自治体", city: rest.join("/"), trials: "試行的事業",
+                   compare: "比較", charts: "図・資料出力", about: "資料について" };
   document.title = `${titles[name]} — 連携PF 知識ベース`;
   if (name === "city") showCity(rest.join("/"));
+  else if (name === "search") showSearch();
   else if (!shown.has(name)) {
     shown.add(name);
-    ({ roadmap: showRoadmap, cities: showCities, trials: showTrials, charts: showCharts }[name] || (() => {}))();
+    ({ roadmap: showRoadmap, cities: showCities, trials: showTrials, charts: showCharts, about: showAbout }[name] || (() => {}))();
   }
   return name;
 }
@@ -40,7 +43,14 @@ function fillCitySelects() {
   }
 }
 
+/** Touch screens have no Ctrl+Enter: the hint is for keyboards only. */
+function keyboardHints() {
+  const touch = window.matchMedia("(pointer: coarse)").matches || navigator.maxTouchPoints > 0;
+  for (const hint of document.querySelectorAll(".keyboard-only")) hint.hidden = touch;
+}
+
 async function start() {
+  keyboardHints();
   initDialog();
   initAsk();
   try {

@@ -71,11 +71,12 @@ export function renderAnswer(data) {
       ? { ...b, text: b.text.slice(NO_EVIDENCE.length).replace(/^[。.\s]+/, "") } : b)).filter((b) => b.type !== "note" || b.text);
     parts.push(el("div", { class: "no-evidence", role: "note" },
       NO_EVIDENCE ? el("p", { class: "no-evidence-title" }, NO_EVIDENCE) : null,
-      el("p", {}, "取り込んだ報告書の中に、この質問に答える記載は見つかりませんでした。言い回しを変えるか、下の関連する記録を確認してください。")));
+      el("p", {}, "取り込んだ報告書の中に、この質問に答える記載は見つかりませんでした。言い回しを変えるか、下の関連する記録を確認してください。"),
+      el("p", {}, el("a", { href: "#about", class: "about-link" }, "収録している資料と自治体（資料について）"))));
   }
 
   const body = el("div", { class: "answer-body" });
-  for (const b of blocks) body.appendChild(renderBlock(b, chips));
+  for (const b of withoutRepeats(blocks)) body.appendChild(renderBlock(b, chips));
   const phases = [...body.querySelectorAll("h3.block-phase")];
   if (phases.length >= 3) parts.push(contents(phases));
   if (!(data.blocks || []).length && data.answer && !data.no_evidence) {
@@ -121,6 +122,27 @@ function contents(headings) {
     }));
 }
 
+/** A statement that says again what one before it under the same heading said (a trial's
+ * 成果検証結果 and its detail page's 結果 quote the same sentence) is shown once. */
+export function withoutRepeats(blocks) {
+  let seen = new Set();
+  const value = (t) => (t || "").replace(/^[^:：。]{1,24}[:：]\s*/, "").replace(/[\s。.]+$/g, "").replace(/\s+/g, "");
+  return blocks.filter((b) => {
+    if (b.type === "heading") { seen = new Set(); return true; }
+    if (b.type !== "statement") return true;
+    const v = value(b.text);
+    if (v.length >= 8 && seen.has(v)) return false;
+    seen.add(v);
+    return true;
+  });
+}
+
+/** A quoted bullet that opens with 「上述の通り、」 points at text the reader does not see: the opener
+ * goes, the statement stays (as kb.core.display.without_dangling_reference does for the exports). */
+export function withoutBackReference(text) {
+  return text.replace(/(^|\s—\s|。)[・\s]*(?:上述|前述|先述|既述|上記)(?:の|した)?(?:通り|とおり|ように|様に)[、,，\s]*/g, "$1");
+}
+
 function factLabel(name) {
   return { pf_start: "連携PF 立ち上げ年度", council_start: "地域協議会 設置年度" }[name] || name;
 }
@@ -133,7 +155,7 @@ function renderBlock(b, chips) {
       return el(tag, { class: b.level === 3 ? "block-step" : "block-phase", dataset: { phase: b.phase || "", step: b.step || "" } }, text);
     }
     case "statement":
-      return el("p", { class: "statement" }, el("span", { class: "statement-text" }, b.text || ""), " ", chips(b.citations));
+      return el("p", { class: "statement" }, el("span", { class: "statement-text" }, withoutBackReference(b.text || "")), " ", chips(b.citations));
     case "table":
       return el("div", { class: "table-wrap" },
         el("table", { class: "data" },

@@ -1,6 +1,6 @@
 // ロードマップ (phases → steps → what each city did) and 自治体 (the list and a
 // city's page).
-import { api, chip, el, errorBox, KIND_LABELS, loading, meta, periodLines, textBlock, yen } from "./ui.js";
+import { api, chip, el, errorBox, factValues, KIND_LABELS, loading, meta, periodLines, quotesBlock, textBlock, yen } from "./ui.js";
 
 // --- ロードマップ ------------------------------------------------------------
 
@@ -38,7 +38,7 @@ function roadmapPhase(phase, cities, withSummary) {
 function lessonLine(r) {
   return el("li", { class: "lesson-line" },
     el("span", { class: "lesson-title" }, r.title),
-    r.timing ? el("span", { class: "timing" }, r.timing) : null,
+    r.timing ? el("span", { class: "timing" }, r.timing_label || r.timing) : null,
     r.scope ? el("span", { class: "scope" }, r.scope) : null,
     chip(r.label, r.id, { short: true }));
 }
@@ -113,7 +113,7 @@ function cityPage(c) {
           el("h5", { class: "step-title" }, s.label),
           s.records.map((r) => el("article", { class: "lesson" },
             el("h6", { class: "lesson-head" }, "■ ", r.title),
-            el("p", { class: "lesson-meta" }, r.timing ? el("span", { class: "timing" }, r.timing) : null,
+            el("p", { class: "lesson-meta" }, r.timing ? el("span", { class: "timing" }, r.timing_label || r.timing) : null,
               r.scope ? el("span", { class: "scope" }, r.scope) : null, chip(r.label, r.id, { short: true })),
             textBlock(r.text)))))))));
   }
@@ -125,27 +125,21 @@ function cityPage(c) {
   if (c.voices.length) {
     parts.push(section("連携先の声（コラム）", c.voices.map((r) => el("article", { class: "voice" },
       el("h4", { class: "voice-head" }, r.title), r.organization ? el("p", { class: "muted" }, r.organization) : null,
-      textBlock(r.text), el("p", { class: "cite-line" }, chip(r.label, r.id))))));
+      r.quotes && r.quotes.length ? quotesBlock(r.quotes) : textBlock(r.text),
+      el("p", { class: "cite-line" }, chip(r.label, r.id))))));
+  }
+  if (!p && !c.lessons.length && c.overview) {
+    parts.unshift(el("p", { class: "note" }, "この自治体は、第1章の整理マップ（開始年と試行的事業の種類の一覧）にだけ載っています。取組の詳しい内容は収録されていません。",
+      " ", el("a", { href: "#about" }, "収録している資料と自治体")));
   }
   if (!parts.length) parts.push(el("p", { class: "muted" }, "この自治体の記録はありません。"));
   return parts;
 }
 
-/** One line per distinct value, each with chips for every place that gives it;
- * places that disagree are flagged (all values are kept, none is chosen). */
-function factValues(f) {
-  const groups = new Map();
-  for (const v of f.values) {
-    const key = v.value === null ? "null" : String(v.value);
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key).push(v);
-  }
-  return [
-    f.conflict ? el("span", { class: "conflict-flag" }, "資料により記載が異なります") : null,
-    [...groups.values()].map((vs) => el("span", { class: "fact-value" },
-      el("span", {}, vs.map((v) => v.raw).filter((r, i, all) => all.indexOf(r) === i).join("／")),
-      vs.map((v) => chip(v.where, v.record_id)))),
-  ];
+/** A cell that names its column (on phones each row is a card: style.css); its content in one
+ * span, so that the card's label and value sit side by side. */
+function cell(label, attrs, ...content) {
+  return el("td", { ...attrs, "data-label": label }, el("span", { class: "cell" }, ...content));
 }
 
 /** The trials table; header buttons sort when `onSort` is given. */
@@ -160,7 +154,7 @@ export function trialsTable(trials, { city = true, sort = null, onSort = null } 
                      "aria-label": `${label}で並べ替え（${state === "ascending" ? "現在 昇順" : state === "descending" ? "現在 降順" : "未選択"}）` },
         label, el("span", { class: "arrow", "aria-hidden": "true" }, arrow)));
   };
-  return el("div", { class: "table-wrap" }, el("table", { class: "data trials-table" },
+  return el("div", { class: "table-wrap" }, el("table", { class: "data trials-table cards-on-phone" },
     el("thead", {}, el("tr", {},
       city ? el("th", { scope: "col" }, "自治体") : null,
       el("th", { scope: "col" }, "事業名称"),
@@ -169,14 +163,15 @@ export function trialsTable(trials, { city = true, sort = null, onSort = null } 
       el("th", { scope: "col" }, "発注先"),
       sortable("cost", "費用"),
       el("th", { scope: "col" }, "出典"))),
+    // data-label: on phones each row is a card and the cell names its column (style.css)
     el("tbody", {}, trials.map((t) => el("tr", { dataset: { cost: t.cost_yen ?? "", id: t.id } },
-      city ? el("td", {}, t.city) : null,
-      el("td", { class: "trial-title" }, t.title),
-      el("td", {}, t.category_label || "—"),
-      el("td", { class: "period" }, periodLines(t.period)),
-      el("td", {}, t.vendor || "—"),
-      el("td", { class: "num cost" }, yen(t.cost_yen, t.cost_approx)),
-      el("td", {}, chip(t.label, t.id, { short: true })))))));
+      city ? cell("自治体", {}, t.city) : null,
+      cell("事業名称", { class: "trial-title" }, t.title),
+      cell("活動の種類", {}, t.category_label || "—"),
+      cell("実施時期", { class: "period" }, periodLines(t.period)),
+      cell("発注先", {}, t.vendor || "—"),
+      cell("費用", { class: "num cost" }, yen(t.cost_yen, t.cost_approx)),
+      cell("出典", {}, chip(t.label, t.id, { short: true })))))));
 }
 
 export { KIND_LABELS, meta };

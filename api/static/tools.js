@@ -1,7 +1,7 @@
 // 試行的事業 (sortable table), 比較 (cities side by side by step) and
 // 図・資料出力 (charts, export downloads, the list of reports).
 import { trialsTable } from "./browse.js";
-import { api, chip, el, errorBox, loading, meta } from "./ui.js";
+import { api, chip, el, errorBox, factValues, loading, meta } from "./ui.js";
 
 // --- 試行的事業 ---------------------------------------------------------------
 
@@ -81,21 +81,28 @@ export async function showCompare() {
 function compareView(data, step) {
   const cities = data.cities || [];
   const parts = [];
-  const profiles = Array.isArray(data.profiles) ? data.profiles : Object.values(data.profiles || {});
-  if (profiles.length) {
-    const rows = [["department", "担当部局"], ["population", "人口"], ["pf_start", "連携PF 立ち上げ"], ["council_start", "地域協議会"]];
-    parts.push(el("h3", { class: "section-title" }, "概要"), el("div", { class: "table-wrap" }, el("table", { class: "data compare-table" },
-      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "項目"), profiles.map((p) => el("th", { scope: "col" }, p.city)))),
-      el("tbody", {}, rows.map(([k, label]) => el("tr", {}, el("th", { scope: "row" }, label),
-        profiles.map((p) => el("td", {}, p[k] || "—")))),
-        el("tr", {}, el("th", { scope: "row" }, "出典"), profiles.map((p) => el("td", {}, p.citation || "")))))));
+  const profiles = data.profiles || {};
+  const facts = data.facts || {};
+  if (Object.keys(profiles).length || Object.keys(facts).length) {
+    // one card per city: the same facts, conflicts shown the same way as on the city page
+    parts.push(el("h3", { class: "section-title" }, "概要"));
+    parts.push(el("div", { class: "compare-cards" }, cities.map((c) => {
+      const p = profiles[c] || {};
+      return el("section", { class: "compare-card", "aria-label": c },
+        el("h4", { class: "compare-city" }, el("a", { href: `#city/${encodeURIComponent(c)}` }, c)),
+        el("dl", { class: "profile" },
+          p.department ? [el("dt", {}, "担当部局"), el("dd", {}, p.department)] : null,
+          p.population ? [el("dt", {}, "人口"), el("dd", {}, p.population)] : null,
+          (facts[c] || []).map((f) => [el("dt", {}, f.label), el("dd", {}, factValues(f))])));
+    })));
   }
   parts.push(el("h3", { class: "section-title" }, "ステップごとの取組"));
-  parts.push(el("div", { class: "table-wrap" }, el("table", { class: "data compare-table" },
-    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "ステップ"), cities.map((c) => el("th", { scope: "col" }, c)))),
-    el("tbody", {}, (data.steps || []).map((s) => el("tr", {},
-      el("th", { scope: "row" }, s.label || s.step),
-      cities.map((c) => el("td", {}, practiceList((s.cells || {})[c] || [])))))))));
+  parts.push(el("div", { class: "compare-steps" }, (data.steps || []).map((s) => el("section", { class: "compare-step", "aria-label": s.label || s.step },
+    el("h4", { class: "step-title" }, s.label || s.step),
+    el("div", { class: "city-grid", style: { "--cols": Math.max(1, cities.length) } },
+      cities.map((c) => el("div", { class: "city-col" },
+        el("h5", { class: "city-name" }, c),
+        practiceList((s.cells || {})[c] || []))))))));
   // the export reads the cities from the question (kb/export/question.py)
   const q = new URLSearchParams({ question: `${cities.join("と")}の比較` });
   if (step) q.set("step", step);
@@ -114,7 +121,7 @@ function practiceList(items) {
   return el("ul", { class: "lessons" }, items.map((p) => el("li", { class: "lesson-line" },
     el("span", { class: "lesson-title" }, p.title || ""),
     (p.details || []).length ? el("span", { class: "detail" }, p.details[0]) : null,
-    p.timing ? el("span", { class: "timing" }, p.timing) : null,
+    p.timing ? el("span", { class: "timing" }, p.timing_label || p.timing) : null,
     p.scope ? el("span", { class: "scope" }, p.scope) : null,
     (p.id || p.record_id) ? chip(p.citation || p.label || "出典", p.id || p.record_id, { short: true }) : null)));
 }
@@ -136,6 +143,7 @@ export function initCharts() {
   }
   for (const id of ["export-phase", "export-step", "export-city"]) document.getElementById(id).addEventListener("change", exportLinks);
   document.getElementById("charts-city").addEventListener("change", showCharts);
+  initChartDialog();
 }
 
 export function showCharts() {
@@ -143,15 +151,36 @@ export function showCharts() {
   const q = city ? `?city=${encodeURIComponent(city)}` : "";
   document.getElementById("charts").replaceChildren(...CHARTS.map(([name, title]) => {
     const fig = el("figure", { class: "chart" });
-    const img = el("img", { src: `/api/charts/${name}.svg${q}`, alt: title, loading: "lazy" });
-    img.addEventListener("error", () => img.replaceWith(el("p", { class: "muted" }, "この図は表示できません（まだ用意されていないか、データがありません）。")));
-    fig.append(img, el("figcaption", {}, title, " ",
+    const src = `/api/charts/${name}.svg${q}`;
+    const img = el("img", { src, alt: title, loading: "lazy" });
+    const open = el("button", { type: "button", class: "chart-open", "aria-label": `${title}を大きく表示`,
+                                onclick: (ev) => openChart(src, title, ev.currentTarget) }, img,
+                    el("span", { class: "chart-open-hint", "aria-hidden": "true" }, "タップ・クリックで拡大"));
+    img.addEventListener("error", () => open.replaceWith(el("p", { class: "muted" }, "この図は表示できません（まだ用意されていないか、データがありません）。")));
+    fig.append(open, el("figcaption", {}, title, " ",
       el("a", { href: `/api/charts/${name}.svg${q}`, download: "" }, "SVG"), " ",
       el("a", { href: `/api/charts/${name}.png${q}`, download: "" }, "PNG")));
     return fig;
   }));
   exportLinks();
-  showDocuments();
+}
+
+/** A chart full-screen: the picture at a readable size in its own scroll box (phones pan and zoom). */
+function openChart(src, title, from) {
+  const dialog = document.getElementById("chart-dialog");
+  document.getElementById("chart-dialog-title").textContent = title;
+  const img = el("img", { src, alt: title, class: "chart-full" });
+  document.getElementById("chart-dialog-body").replaceChildren(img);
+  dialog.returnFocusTo = from;
+  dialog.showModal();
+  document.getElementById("chart-close").focus();
+}
+
+function initChartDialog() {
+  const dialog = document.getElementById("chart-dialog");
+  document.getElementById("chart-close").addEventListener("click", () => dialog.close());
+  dialog.addEventListener("click", (ev) => { if (ev.target === dialog) dialog.close(); });
+  dialog.addEventListener("close", () => { if (dialog.returnFocusTo) dialog.returnFocusTo.focus(); });
 }
 
 function exportLinks() {
@@ -166,19 +195,4 @@ function exportLinks() {
     p.set("format", f);
     return el("a", { class: "button", href: `/api/export?${p}`, download: "" }, label);
   }));
-}
-
-async function showDocuments() {
-  const out = document.getElementById("documents");
-  try {
-    const { documents } = await api("/api/documents");
-    out.replaceChildren(el("div", { class: "table-wrap" }, el("table", { class: "data" },
-      el("thead", {}, el("tr", {}, ["報告書", "発行", "形式", "記録数", "取り込み"].map((h) => el("th", { scope: "col" }, h)))),
-      el("tbody", {}, documents.map((d) => el("tr", {},
-        el("td", {}, d.title), el("td", {}, [d.publisher, d.date].filter(Boolean).join(" ")),
-        el("td", {}, d.format === "pdf" ? `PDF（${d.pages ?? "?"} ページ）` : "テキスト"),
-        el("td", { class: "num" }, String(d.records)), el("td", {}, d.ingested_at || "")))))));
-  } catch (e) {
-    out.replaceChildren(errorBox(e));
-  }
 }

@@ -31,7 +31,8 @@ function append(node, children) {
     if (child === null || child === undefined || child === false) continue;
     if (Array.isArray(child)) append(node, child);
     else if (child instanceof Node) node.appendChild(child);
-    else node.appendChild(document.createTextNode(String(child)));
+    // 「~」 as 「〜」 in everything shown: the Japanese fonts draw the ASCII tilde raised (「6月˜」)
+    else node.appendChild(document.createTextNode(String(child).replace(/[~\uFF5E]/g, "〜")));
   }
 }
 
@@ -82,7 +83,7 @@ export function setStatus(text) {
 }
 
 /** Citation chip: a button that opens the record and its source. `short` shows
- * only the locator 「（2-2, l.645-649）」 where city and step are already on screen. */
+ * only the place 「テキスト版 645〜649 行目」 / 「p.26」 where the section is already on screen. */
 export function chip(label, id, { short = false } = {}) {
   const full = label || "出典";
   let text = full;
@@ -123,10 +124,39 @@ export function lineRange(a, b) {
   return a === b ? `${a} 行目` : `${a}〜${b} 行目`;
 }
 
+/** Where to find the record in the report: the printed page (with the PDF page index when it
+ * differs) or the line of the text export. */
 export function sourceText(r) {
   const s = r.source || {};
-  const where = s.page ? `${s.page} ページ` : s.lines ? lineRange(s.lines[0], s.lines[1]) : "";
-  return [s.section, where].filter(Boolean).join(" ・ ");
+  if (s.printed_page && s.page && String(s.printed_page) !== String(s.page)) return `p.${s.printed_page}（PDF の ${s.page} ページ目）`;
+  if (s.printed_page || s.page) return `p.${s.printed_page || s.page}`;
+  if (s.lines) return `テキスト版 ${lineRange(s.lines[0], s.lines[1])}`;
+  return "";
+}
+
+/** A column's quotes under their speakers (the server found who speaks: kb.browse.quotes_of). */
+export function quotesBlock(quotes) {
+  return el("div", { class: "quotes" }, quotes.map((q) => el("div", { class: "quote" },
+    q.speaker ? el("p", { class: "speaker" }, q.speaker) : null,
+    textBlock(q.lines.join("\n")))));
+}
+
+/** One line per distinct value of a fact, each with chips for every place that gives it; places
+ * that disagree are flagged (all values are kept, none is chosen). The city page and the comparison
+ * both use it, so a conflict looks the same everywhere. */
+export function factValues(f) {
+  const groups = new Map();
+  for (const v of f.values) {
+    const key = v.value === null ? "null" : String(v.value);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(v);
+  }
+  return [
+    f.conflict ? el("span", { class: "conflict-flag" }, "資料により記載が異なります") : null,
+    [...groups.values()].map((vs) => el("span", { class: "fact-value" },
+      el("span", {}, vs.map((v) => v.raw).filter((r, i, all) => all.indexOf(r) === i).join("／")),
+      vs.map((v) => chip(v.where, v.record_id)))),
+  ];
 }
 
 export function stepTitle(step) {
@@ -169,12 +199,13 @@ export async function openRecord(id, from) {
     el("dt", {}, "自治体"), el("dd", {}, r.city || "全体（自治体名なし）"),
     el("dt", {}, "種類"), el("dd", {}, KIND_LABELS[r.kind] || r.kind),
     r.step ? [el("dt", {}, "ステップ"), el("dd", {}, `${meta.phaseLabels[r.phase] || ""} ${stepTitle(r.step)}`)] : null,
-    r.timing ? [el("dt", {}, "時期"), el("dd", {}, r.timing)] : null,
+    r.timing ? [el("dt", {}, "時期"), el("dd", {}, r.timing_label || r.timing)] : null,
     el("dt", {}, "出典"), el("dd", {}, r.label || ""),
-    el("dt", {}, "箇所"), el("dd", {}, sourceText(r)),
+    el("dt", {}, "報告書の箇所"), el("dd", {}, sourceText(r)),
     el("dt", {}, "報告書"), el("dd", {}, (r.document && r.document.title) || r.source.document));
   const source = el("div", { class: "source" }, loading("出典を読み込んでいます…"));
-  body.replaceChildren(facts, el("h3", { class: "dialog-sub" }, "記録の本文"), textBlock(r.text) || el("p", {}, "（本文なし）"),
+  const text = r.quotes && r.quotes.length ? quotesBlock(r.quotes) : textBlock(r.text);
+  body.replaceChildren(facts, el("h3", { class: "dialog-sub" }, "記録の本文"), text || el("p", {}, "（本文なし）"),
                        el("h3", { class: "dialog-sub" }, "報告書の該当箇所"), source);
   showSource(r, source);
 }
@@ -195,7 +226,7 @@ async function showSource(r, box) {
     const img = el("img", { class: "page-image", src: view.url,
                             alt: `${r.document.title} ${view.page} ページ（引用箇所を黄色で強調）` });
     img.addEventListener("error", () => box.replaceChildren(el("p", { class: "error" }, "ページの画像を表示できませんでした。")));
-    box.replaceChildren(el("p", { class: "muted" }, `${view.page} ページ。引用箇所を黄色で示しています。`), img);
+    box.replaceChildren(el("p", { class: "muted" }, `${sourceText(r)}。引用箇所を黄色で示しています。`), img);
     return;
   }
   try {
@@ -204,7 +235,7 @@ async function showSource(r, box) {
       data.lines.map((line) => el("li", { class: line.cited ? "line cited" : "line", value: line.n },
         el("span", { class: "line-no", "aria-hidden": "true" }, String(line.n)),
         line.cited ? el("mark", {}, cleanLine(line.text)) : el("span", {}, cleanLine(line.text)))));
-    box.replaceChildren(el("p", { class: "muted" }, `${lineRange(data.start, data.end)}（黄色が引用箇所）`), list);
+    box.replaceChildren(el("p", { class: "muted" }, `テキスト版 ${lineRange(data.start, data.end)}（黄色が引用箇所）`), list);
     // scroll the list (not the panel) so that the cited lines are in view
     const first = list.querySelector(".cited");
     if (first) list.scrollTop = Math.max(0, first.offsetTop - 60);

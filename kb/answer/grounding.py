@@ -63,7 +63,7 @@ class GroundingChecker:
     def check(self, sentence: str, cited: Iterable[Record]) -> SentenceCheck:
         cited = list(cited)
         ids = tuple(r.id for r in cited)
-        plain = re.sub(r"\[\d+\]|（[^）]*l\.\d[^）]*）|（[^）]*p\.\d[^）]*）", "", sentence)
+        plain = re.sub(r"\[\d+\]|（[^）]*l\.\d[^）]*）|（[^）]*p\.\d[^）]*）|（テキスト版 [^）]*行目）", "", sentence)
         if not cited:
             words = [w for w in self.tokenizer(plain) if w not in FRAME_WORDS]
             if not words and not numbers_in(plain):

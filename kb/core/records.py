@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field, asdict
 from typing import Any, Mapping
 
@@ -40,7 +41,11 @@ STEP_NAMES = {s[0]: s[2] for s in STEPS}
 STEP_MARKS = {"1": "①", "2": "②", "3": "③", "4-1": "④-1", "4-2": "④-2", "5": "⑤",
               "6": "⑥", "7": "⑦", "8": "⑧", "9": "⑨"}
 
-KINDS = ("lesson", "breakthrough", "trial", "profile", "column", "summary", "overview", "context")
+KINDS = ("lesson", "breakthrough", "trial", "profile", "column", "summary", "overview", "measure", "context")
+PATH_SEPARATOR = " › "  # between the parts of a citation's section path
+PATH_PART_CHARS = 16  # a part of a section path longer than this is cut with 「…」
+FIRST_PART_CHARS = 20  # … the first part (「2-2 熊本市」, 「1-4 調査研究事業の詳細…」)
+ITEM_CHARS = 40  # … the record's own item (a step, 試行的事業「…」, a context title)
 
 
 def phase_of_step(step: str | None) -> str | None:
@@ -64,6 +69,7 @@ class Source:
     section: str  # section path, e.g. "2-2. 熊本市 / 4. 連携PFの行程および実務上の留意点"
     page: int | None = None  # PDF page (1-based)
     lines: tuple[int, int] | None = None  # text export line range (1-based, inclusive)
+    printed_page: str | None = None  # the page number printed on that page ("24"), where there is one
 
     @property
     def section_code(self) -> str:
@@ -73,6 +79,8 @@ class Source:
         return code
 
     def locator(self) -> str:
+        if self.printed_page:
+            return f"p.{self.printed_page}"
         if self.page is not None:
             return f"p.{self.page}"
         if self.lines:
@@ -82,13 +90,13 @@ class Source:
 
     def to_dict(self) -> dict[str, Any]:
         return {"document": self.document, "section": self.section, "page": self.page,
-                "lines": list(self.lines) if self.lines else None}
+                "lines": list(self.lines) if self.lines else None, "printed_page": self.printed_page}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Source":
         lines = d.get("lines")
         return cls(document=d["document"], section=d.get("section") or "", page=d.get("page"),
-                   lines=tuple(lines) if lines else None)
+                   lines=tuple(lines) if lines else None, printed_page=d.get("printed_page"))
 
 
 @dataclass(frozen=True)
@@ -126,21 +134,82 @@ class Record:
                    fields={k: v for k, v in d.items() if k not in base})
 
     def citation_label(self) -> str:
-        """「熊本市 ⑤関係団体のリストアップ…（2-2, p.31）」"""
-        who = self.city or "全体"
-        what = step_label(self.step) if self.step else (self.title[:24] if self.kind != "lesson" else "")
-        if self.kind == "trial":
-            what = f"試行的事業「{self.title}」"
-        elif self.kind == "profile":
-            what = "自治体の概要"
-        elif self.kind == "breakthrough":
-            what = "ブレイクスルー要因"
-        elif self.kind == "column":
-            what = "コラム"
-        elif self.kind == "overview":
-            what = "試行的事業の整理マップ"
-        loc = ", ".join(x for x in (self.source.section_code, self.source.locator()) if x)
-        return f"{who} {what}（{loc}）".replace("  ", " ")
+        """「2-2 熊本市 › 4. 連携PFの行程… › ①主担当部署の設定（テキスト版 638 行目）」: the section
+        path in words, then where to find it (see `citation_label`)."""
+        return citation_label([self])
+
+
+def _record_item(r: "Record") -> str:
+    """The last part of a citation's path: what in the section the record is."""
+    if r.kind == "trial":
+        return f"試行的事業「{r.title}」"
+    named = {"profile": "自治体の概要", "breakthrough": "ブレイクスルー要因", "column": "コラム",
+             "overview": f"整理マップ {r.city}" if r.city else "整理マップ"}
+    if r.kind in named:
+        return named[r.kind]
+    if r.step:
+        return step_label(r.step)
+    return r.title
+
+
+def _bare(text: str) -> str:
+    """A heading without its numbering, spaces and brackets, for comparing two headings."""
+    text = re.sub(r"^[\d\-.)）]+", "", re.sub(r"[\s【】「」()（）.．]", "", text))
+    return text
+
+
+def _same_heading(a: str, b: str) -> bool:
+    a, b = _bare(a), _bare(b)
+    return bool(a and b) and (a in b or b in a or (len(a) > 8 and b.startswith(a[:8])))
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _section_words(section: str, limit: int = PATH_PART_CHARS) -> list[str]:
+    """「2-2. 熊本市 / 4. 連携PFの行程および実務上の留意点」 → ["2-2 熊本市", "4. 連携PFの行程…"]:
+    the first part keeps its number without the dot, middle parts longer than `limit` are cut."""
+    parts = [p.strip() for p in (section or "").split(" / ") if p.strip()]
+    out = []
+    for i, part in enumerate(parts):
+        if i == 0:
+            part = _cut(re.sub(r"^(\d+(?:-\d+)*)\.\s*", r"\1 ", part), FIRST_PART_CHARS)
+        else:
+            part = _cut(part, limit)
+        out.append(part)
+    return out
+
+
+def place_label(sources: "list[Source]") -> str:
+    """Where a reader finds the records: 「p.26」 (the number printed on the page, else the PDF page
+    index), 「p.26〜27」, 「テキスト版 638 行目」, 「テキスト版 638〜649 行目」, or ""."""
+    pages = [getattr(s, "printed_page", None) or s.page for s in sources
+             if getattr(s, "printed_page", None) or s.page is not None]
+    if pages:
+        a, b = str(pages[0]), str(pages[-1])
+        return f"p.{a}" if a == b else f"p.{a}〜{b}"
+    lines = [s.lines for s in sources if s.lines]
+    if lines:
+        a, b = min(x[0] for x in lines), max(x[1] for x in lines)
+        return f"テキスト版 {a} 行目" if a == b else f"テキスト版 {a}〜{b} 行目"
+    return ""
+
+
+def citation_label(records: "list[Record]") -> str:
+    """One label for one record or for consecutive records of one section (the first names the
+    item): the section path in words, then the place. The page, the CLI, DOCX and PPTX all use it."""
+    first = records[0]
+    path = _section_words(first.source.section)
+    item = _record_item(first)
+    if first.kind == "overview" and first.city and first.city in path:
+        item = ""
+    if item and not any(_same_heading(item, part) for part in path):
+        path.append(_cut(item, ITEM_CHARS))
+    if not path:
+        path = [first.city or "全体"]
+    place = place_label([r.source for r in records])
+    return PATH_SEPARATOR.join(path) + (f"（{place}）" if place else "")
 
 
 @dataclass(frozen=True)
@@ -186,6 +255,7 @@ class ParsedDocument:
     records: tuple[Record, ...]
     facts: tuple[Fact, ...]
     notes: tuple[ParseNote, ...]
+    understood: Mapping[str, Any] = field(default_factory=dict)  # what the recognisers found (ingest.report.understood)
 
 
 @dataclass(frozen=True)

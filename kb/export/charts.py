@@ -80,9 +80,9 @@ def matrix_figure(store: Store, cities: Sequence[str]) -> Figure:
             if real and len(planned) == len(real):
                 color, label, ink = PLANNED, f"{len(real)}件（予定）", "white"
             elif real:
-                color, label, ink = PRACTICE, f"{len(real)}件" + (f"\n+行程のみ{extra}" if extra else ""), "white"
+                color, label, ink = PRACTICE, f"{len(real)}件" + (f"\nほか予定表に{extra}件" if extra else ""), "white"
             elif any(r.fields.get("schedule_only") for r in own):
-                color, label, ink = SCHEDULE_ONLY, "行程のみ", "#1F4E79"
+                color, label, ink = SCHEDULE_ONLY, "予定表だけ", "#1F4E79"
             elif own:
                 color, label, ink = PENDING, "検討中", "#555555"
             else:
@@ -103,11 +103,11 @@ def matrix_figure(store: Store, cities: Sequence[str]) -> Figure:
         ax.annotate(label, xy=(0, min(ys)), xycoords=("axes fraction", "data"), xytext=(-0.70, (min(ys) + max(ys) + 1) / 2),
                     textcoords=("axes fraction", "data"), fontsize=8, color="#555555", va="center", ha="left",
                     annotation_clip=False)
-    fig.suptitle("自治体 × ステップ：実践（留意点の■見出し）の有無", fontsize=12, x=0.02, ha="left")
-    ax.legend(handles=[Patch(facecolor=PRACTICE, label="実践あり（件数）"),
-                       Patch(facecolor=PLANNED, label="今後・予定のみ"),
-                       Patch(facecolor=SCHEDULE_ONLY, label="行程表のみ（留意点なし）"),
-                       Patch(facecolor=PENDING, edgecolor="#CCCCCC", label="検討中・未実施"),
+    fig.suptitle("自治体 × ステップ：報告書に書かれた取組の数", fontsize=12, x=0.02, ha="left")
+    ax.legend(handles=[Patch(facecolor=PRACTICE, label="取り組んだこと（件数）"),
+                       Patch(facecolor=PLANNED, label="これから取り組む予定だけ"),
+                       Patch(facecolor=SCHEDULE_ONLY, label="予定表（行程表）にだけ書かれている"),
+                       Patch(facecolor=PENDING, edgecolor="#CCCCCC", label="検討中・まだ実施していない"),
                        Patch(facecolor="white", edgecolor="#CCCCCC", label="記載なし")],
               loc="upper center", bbox_to_anchor=(0.3, -0.01), ncol=2, fontsize=7.5, frameon=False)
     _source_note(fig, store)
@@ -142,7 +142,7 @@ def timeline_figure(store: Store, cities: Sequence[str]) -> Figure:
         drawn: set[tuple[str, float]] = set()
         for r in lessons:
             if r.city == city and r.step and timing_to_point(r.fields.get("timing"), r.fields.get("year")) is None:
-                ax.text(start + 0.03, steps.index(r.step), f"時期の記載なし {r.title[:16]}", fontsize=7,
+                ax.text(start + 0.03, steps.index(r.step), f"時期の記載なし「{r.title if len(r.title) <= 16 else r.title[:15] + '…'}」", fontsize=7,
                         va="center", color="#7F7F7F")
         for r, p in points:
             if r.city != city:
@@ -173,7 +173,7 @@ def timeline_figure(store: Store, cities: Sequence[str]) -> Figure:
         axes[0].plot([], [], "o", color="#1F4E79")[0], axes[0].plot([], [], "o", color="#1F4E79",
                                                                      markerfacecolor="white")[0],
         axes[0].plot([], [], "<", color="#1F4E79")[0], axes[0].plot([], [], "s", color="#7F7F7F")[0]],
-        labels=["実施", "予定・今後", "それ以前から", "行程表のみ"], loc="lower right", fontsize=7.5, ncol=4,
+        labels=["実施した", "予定・これから", "それ以前から", "予定表（行程表）にだけ"], loc="lower right", fontsize=7.5, ncol=4,
         bbox_to_anchor=(1.0, 1.02), frameon=False)
     fig.subplots_adjust(left=0.24, right=0.97, top=1 - 0.75 / fig.get_figheight(), bottom=0.9 / fig.get_figheight(),
                         hspace=0.35)

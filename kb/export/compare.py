@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from kb.core.errors import BadQueryError
-from kb.export.items import CityFacts, Practice, lesson_to_practice, profile_to_facts
+from kb.export.items import document_line, CityFacts, Practice, lesson_to_practice, profile_to_facts
 from kb.export.pack import check_city
+from kb.export.timing import TIMING_WORD
 from kb.search.filters import normalize_step
 from kb.core.records import PHASE_LABELS, STEP_CODES, STEP_PHASE, step_label
 from kb.store import Store
@@ -86,11 +87,11 @@ def build_comparison(store: Store, cities: Sequence[str] | str, step: str | None
             profiles.append(profile_to_facts(prof, store.facts(city=c)))
     title = "自治体の比較：" + " × ".join(names) + (f"（{step_label(steps[0])}）" if step else "")
     return Comparison(title=title, cities=tuple(names), profiles=tuple(profiles), steps=tuple(rows),
-                      documents=tuple(d["title"] for d in store.documents()))
+                      documents=tuple(document_line(d) for d in store.documents()))
 
 
 def _practice_text(p: Practice, indent: str) -> list[str]:
-    meta = "、".join(x for x in (p.scope, p.timing_label, "行程表のみ" if p.schedule_only else "") if x)
+    meta = "、".join(x for x in (p.scope, f"{TIMING_WORD} {p.timing_label}" if p.timing else "") if x)
     out = [f"{indent}■ {p.title}" + (f"（{meta}）" if meta else "")]
     out += [f"{indent}  ・{d}" for d in p.details]
     out.append(f"{indent}  出典: {p.citation}")
@@ -117,7 +118,7 @@ def _md_cell(practices: Sequence[Practice]) -> str:
         return "（記載なし）"
     parts = []
     for p in practices:
-        meta = "、".join(x for x in (p.scope, p.timing_label) if x)
+        meta = "、".join(x for x in (p.scope, f"{TIMING_WORD} {p.timing_label}" if p.timing else "") if x)
         parts.append(f"**■ {p.title}**" + (f"（{meta}）" if meta else "") +
                      "".join(f"<br>・{d}" for d in p.details) + f"<br>出典: {p.citation}")
     return "<br><br>".join(parts).replace("|", "｜").replace("\n", " ")

@@ -18,6 +18,7 @@ from docx.shared import Mm, Pt, RGBColor
 from kb.export.fonts import DOCUMENT_FONT, LATIN_FONT
 from kb.export.items import CityFacts, Practice
 from kb.export.pack import Pack
+from kb.export.timing import TIMING_WORD
 from kb.export.trial_steps import ACTIVITY_LABELS
 
 GREY = RGBColor(0x55, 0x55, 0x55)
@@ -134,8 +135,7 @@ def _practice(doc, p: Practice) -> None:
     para = _para(doc)
     _run(para, f"{p.city}　", bold=True, color=ACCENT)
     _run(para, f"■ {p.title}", bold=True)
-    meta = [x for x in (p.scope, f"時期: {p.timing_label}" if p.timing else "",
-                        "行程表のみ（留意点の記載なし）" if p.schedule_only else "") if x]
+    meta = [x for x in (p.scope, f"{TIMING_WORD}: {p.timing_label}" if p.timing else "") if x]
     if meta:
         _run(para, f"（{'、'.join(meta)}）", size=9, color=GREY)
     for d in p.details:
@@ -177,7 +177,7 @@ def pack_to_docx(pack: Pack) -> bytes:
                      "\n".join(f"・{r}" for r in t.results) or "—"] for t in s.trials],
                    [20, 45, 40, 65])
             for t in s.trials:
-                _para(doc, f"出典: {t.citation}　／　このステップに入れた理由: {t.reason}", size=8.5, color=GREY)
+                _citation(doc, t.citation)
     if pack.voices:
         _heading(doc, "連携団体の声", 1)
         for v in pack.voices:
@@ -194,9 +194,26 @@ def pack_to_docx(pack: Pack) -> bytes:
     _heading(doc, "出典文書", 1)
     for d in pack.documents:
         _para(doc, d, style="List Bullet")
+    _appendix(doc, pack)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def _appendix(doc, pack: Pack) -> None:
+    """For the trainer, not the participants: how the pack was put together (why a trial project
+    is shown under a step, which headlines come from the 行程表 only, how a question was read)."""
+    lines = [pack.note] if pack.note else []
+    lines.append(f"各ステップの「ねらい」は{pack.aim_source}。")
+    for s in pack.steps:
+        for p in s.practices:
+            if p.schedule_only:
+                lines.append(f"{s.label}: {p.city}「{p.title}」は行程表にだけある見出しで、留意点の表には記載がありません。")
+        for t in s.trials:
+            lines.append(f"{s.label}: {t.city}「{t.title}」をこのステップに入れた理由 — {t.reason}")
+    _heading(doc, "付録：この資料の作り方（講師向け）", 1)
+    for line in lines:
+        _para(doc, line, size=9, color=GREY)
 
 
 def comparison_to_docx(comparison) -> bytes:
@@ -232,7 +249,7 @@ def comparison_to_docx(comparison) -> bytes:
                 first = False
                 _run(para, f"■ {p.title}", bold=True, size=9.5)
                 if p.timing:
-                    _run(cell.add_paragraph(), f"時期: {p.timing_label}" + (f"（{p.scope}）" if p.scope else ""),
+                    _run(cell.add_paragraph(), f"{TIMING_WORD}: {p.timing_label}" + (f"（{p.scope}）" if p.scope else ""),
                          size=8.5, color=GREY)
                 for d in p.details:
                     _run(cell.add_paragraph(), f"・{d}", size=9)

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from kb.export.timing import timing_to_point
+from kb.core.display import display_text, speaker_of, tilde_to_wave, without_dangling_reference
+from kb.export.timing import TIMING_WORD, timing_to_point
 from kb.core.records import Fact, Record
 
 # A bullet starts the text or follows a sentence end / line break; 「孤独・孤立」 is not a bullet.
@@ -31,14 +32,18 @@ class Practice:
 
     @property
     def timing_label(self) -> str:
-        """「R6 11月（2024年11月）」, 「今後」, or ""."""
+        """「R6 11月（2024年11月）」, 「R4年度6月〜（2022年6月〜）」, 「今後」, or "" (shown after
+        「行程表の時期」: the date is the 行程 table's, which may differ from years in the text)."""
         if not self.timing:
             return ""
-        return f"{self.timing}（{self.when}）" if self.when and self.when != self.timing else self.timing
+        raw = tilde_to_wave(self.timing)
+        when = self.when + ("〜" if "〜" in raw and self.when else "")
+        return f"{raw}（{when}）" if when and when != raw else raw
 
     def to_dict(self) -> dict[str, Any]:
         return {"city": self.city, "step": self.step, "title": self.title, "details": list(self.details),
                 "timing": self.timing, "when": self.when, "scope": self.scope,
+                "timing_label": f"{TIMING_WORD} {self.timing_label}" if self.timing else "",
                 "schedule_only": self.schedule_only, "citation": self.citation, "id": self.record_id}
 
 
@@ -85,11 +90,13 @@ class CityFacts:
 
 
 def text_to_bullets(text: str) -> list[str]:
-    """「・a。・b」 → ["a。", "b"]; text without bullets is one item."""
-    text = (text or "").strip()
+    """「・a。・b」 → ["a。", "b"]; text without bullets is one item. The text is cleaned for
+    display first, and a bullet that opens with 「上述の通り、」 loses the opener (quoted alone,
+    it points at text the reader does not have)."""
+    text = display_text(text or "").strip()
     if not text:
         return []
-    parts = [p.strip() for p in _BULLET_SPLIT.split(text)]
+    parts = [without_dangling_reference(p.strip()) for p in _BULLET_SPLIT.split(text)]
     return [p for p in parts if p]
 
 
@@ -107,7 +114,7 @@ def timing_to_when(timing: str | None, fiscal_year: int | None) -> str:
 
 def lesson_to_practice(record: Record, *, max_details: int = 2) -> Practice:
     f = record.fields
-    return Practice(city=record.city or "", step=record.step or "", title=record.title,
+    return Practice(city=record.city or "", step=record.step or "", title=display_text(record.title),
                     details=tuple(text_to_bullets(record.text)[:max_details]),
                     timing=f.get("timing") or None, when=timing_to_when(f.get("timing"), f.get("year")),
                     scope=record.scope,
@@ -136,8 +143,9 @@ def clean_vendor(vendor: str | None) -> str:
 
 def trial_to_item(record: Record, category: str, reason: str) -> TrialItem:
     f = record.fields
-    results = tuple(str(r) for r in (f.get("results") or []) if str(r).strip())
-    return TrialItem(city=record.city or "", title=record.title, vendor=clean_vendor(f.get("vendor")),
+    results = tuple(dict.fromkeys(display_text(str(r)) for r in (f.get("results") or []) if str(r).strip()))
+    return TrialItem(city=record.city or "", title=display_text(record.title),
+                     vendor=clean_vendor(display_text(f.get("vendor") or "")),
                      cost=yen_to_label(f.get("cost_yen"), approx=bool(f.get("cost_approx")),
                                        note=f.get("cost_note")),
                      results=results, category=category, reason=reason,
@@ -146,8 +154,12 @@ def trial_to_item(record: Record, category: str, reason: str) -> TrialItem:
 
 def column_to_voice(record: Record, *, limit: int = 160) -> Voice:
     bullets = text_to_bullets(record.text)
-    # The column names the speaker on its own bullet (「NPO法人でんでん虫の会吉松様」): keep the quote after it.
-    body = next((b for b in bullets if not b.endswith("様")), record.text)
+    # The column names the speaker on its own bullet (「NPO法人でんでん虫の会吉松様」): that is who
+    # speaks, not something said — name them before the quote that follows.
+    speaker = next((w for b in bullets[:1] if (w := speaker_of(b))), "")
+    body = next((b for b in bullets if not speaker_of(b)), display_text(record.text))
+    if speaker:
+        body = f"{speaker}: {body}"
     return Voice(city=record.city or "", organization=str(record.fields.get("organization") or ""),
                  title=record.title, text=shorten(body, limit), citation=record.citation_label(),
                  record_id=record.id)
@@ -165,6 +177,25 @@ def voices_of(columns: Iterable[Record], *, per_city: int = 2) -> list[Voice]:
         count[r.city or ""] = count.get(r.city or "", 0) + 1
         out.append(column_to_voice(r))
     return out
+
+
+def document_line(d) -> str:
+    """A report as a handout names it: 「title（publisher、2025年3月）」."""
+    extra = "、".join(x for x in (d.get("publisher") or "", iso_to_japanese_date(d["date"]) if d.get("date") else "") if x)
+    return f"{d['title']}（{extra}）" if extra else d["title"]
+
+
+def choose_sentences(text: str, limit: int) -> str:
+    """Whole sentences from the start of `text` up to about `limit` characters — at least the
+    first sentence, never a sentence cut with 「…」 (a handout shortens by choosing)."""
+    text = " ".join((text or "").split())
+    sentences = [s for s in re.split(r"(?<=[。！？!?])", text) if s.strip()]
+    out = ""
+    for s in sentences:
+        if out and len(out) + len(s) > limit:
+            break
+        out += s
+    return out.strip()
 
 
 def iso_to_japanese_date(iso: str) -> str:

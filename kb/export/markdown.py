@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from kb.export.items import CityFacts, Practice
 from kb.export.pack import Pack
+from kb.export.timing import TIMING_WORD
 from kb.export.trial_steps import ACTIVITY_LABELS
 
 
@@ -24,7 +25,7 @@ def profiles_table(profiles: tuple[CityFacts, ...]) -> list[str]:
 
 
 def practice_lines(p: Practice) -> list[str]:
-    meta = [x for x in (p.scope, f"時期: {p.timing_label}" if p.timing else "", "行程表のみ" if p.schedule_only else "") if x]
+    meta = [x for x in (p.scope, f"{TIMING_WORD}: {p.timing_label}" if p.timing else "") if x]
     head = f"- **{p.city}** ■ {p.title}" + (f"（{'、'.join(meta)}）" if meta else "")
     return [head, *[f"  - {d}" for d in p.details], f"  - 出典: {p.citation}"]
 
@@ -53,7 +54,7 @@ def pack_to_markdown(pack: Pack) -> str:
                 out.append(f"- **{t.city}**「{t.title}」 — 発注先: {t.vendor}、費用: {t.cost}、"
                            f"区分: {ACTIVITY_LABELS[t.category]}")
                 out += [f"  - 成果: {r}" for r in t.results]
-                out += [f"  - このステップに入れた理由: {t.reason}", f"  - 出典: {t.citation}"]
+                out += [f"  - 出典: {t.citation}"]
     if pack.voices:
         out += ["", "## 連携団体の声", ""]
         for v in pack.voices:
@@ -62,5 +63,12 @@ def pack_to_markdown(pack: Pack) -> str:
         out += ["", "## 話し合いの問い", ""]
         for i, q in enumerate(pack.prompts, 1):
             out += [f"{i}. {q.text}", f"   - 出典: {' ／ '.join(q.citations)}"]
-    out += ["", "## 出典文書", "", *[f"- {d}" for d in pack.documents], ""]
-    return "\n".join(out)
+    out += ["", "## 出典文書", "", *[f"- {d}" for d in pack.documents]]
+    out += ["", "## 付録：この資料の作り方（講師向け）", ""]
+    out += [f"- {pack.note}"] if pack.note else []
+    out.append(f"- 各ステップの「ねらい」は{pack.aim_source}。")
+    for s in pack.steps:
+        out += [f"- {s.label}: {p.city}「{p.title}」は行程表にだけある見出しで、留意点の表には記載がありません。"
+                for p in s.practices if p.schedule_only]
+        out += [f"- {s.label}: {t.city}「{t.title}」をこのステップに入れた理由 — {t.reason}" for t in s.trials]
+    return "\n".join(out) + "\n"

@@ -33,6 +33,10 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        # mkstemp makes the file 0600; an export is for sharing: rw-r--r-- less what the umask removes
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o644 & ~umask)
         os.replace(tmp, path)
     except OSError as e:
         if tmp and os.path.exists(tmp):

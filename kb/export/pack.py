@@ -10,14 +10,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from kb.core.display import display_text
 from kb.core.errors import NotFoundError
 from kb.export.aims import AIM_SOURCE, step_aim
-from kb.export.items import (CityFacts, Practice, TrialItem, Voice, lesson_to_practice, profile_to_facts,
+from kb.export.items import (document_line, CityFacts, Practice, TrialItem, Voice, lesson_to_practice, profile_to_facts,
                              trial_to_item, voices_of)
 from kb.export.prompts import Prompt, build_prompts
 from kb.export.trial_steps import overview_by_city, trial_steps
 from kb.search.filters import check_filters
-from kb.core.records import PHASE_LABELS, STEP_CODES, STEP_PHASE, Record, step_label
+from kb.core.records import PHASE_LABELS, STEP_CODES, STEP_PHASE, Record, citation_label, step_label
 from kb.core.settings import Settings
 from kb.store import Store
 
@@ -94,21 +95,9 @@ def check_city(store: Store, city: str) -> str:
 
 
 def combined_citation(records: list[Record]) -> str:
-    """One label for consecutive records of the same section: 「全体 ③地域の現状把握（1-4, l.140-148）」."""
-    if not records:
-        return ""
-    first = records[0]
-    lines = [r.source.lines for r in records if r.source.lines]
-    pages = [r.source.page for r in records if r.source.page is not None]
-    if pages:
-        loc = f"p.{min(pages)}" + (f"-{max(pages)}" if max(pages) != min(pages) else "")
-    elif lines:
-        a, b = min(x[0] for x in lines), max(x[1] for x in lines)
-        loc = f"l.{a}" + (f"-{b}" if b != a else "")
-    else:
-        loc = ""
-    where = ", ".join(x for x in (first.source.section_code, loc) if x)
-    return f"{first.city or '全体'} {step_label(first.step)}（{where}）"
+    """One label for consecutive records of the same section (kb.core.records.citation_label):
+    「1-4 調査研究事業の詳細… › 3) 留意点・示唆集 › ③地域の現状把握（テキスト版 140〜148 行目）」."""
+    return citation_label(records) if records else ""
 
 
 def _select_steps(phase: str | None, step: str | None, extra: tuple[str, ...]) -> list[str]:
@@ -168,7 +157,7 @@ def build_pack(store: Store, *, phase: str | None = None, step: str | None = Non
         trials = tuple(trial_to_item(t, link.category, link.reason) for t, link in trial_links if s in link.steps)
         sections.append(StepSection(
             step=s, label=step_label(s), phase=STEP_PHASE[s], phase_label=PHASE_LABELS[STEP_PHASE[s]],
-            aim=step_aim(s), tendencies=tuple(r.title for r in step_summaries[:MAX_TENDENCIES]),
+            aim=step_aim(s), tendencies=tuple(display_text(r.title) for r in step_summaries[:MAX_TENDENCIES]),
             tendencies_citation=combined_citation(step_summaries[:MAX_TENDENCIES]),
             practices=tuple(practices), trials=trials))
     if not practices_all:
@@ -191,6 +180,6 @@ def build_pack(store: Store, *, phase: str | None = None, step: str | None = Non
         steps=tuple(sections),
         voices=tuple(voices_of(columns)),
         prompts=build_prompts(steps, practices_all, cities_in_pack, summaries),
-        documents=tuple(d["title"] for d in store.documents()),
+        documents=tuple(document_line(d) for d in store.documents()),
         note=note,
     )

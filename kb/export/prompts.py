@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from kb.export.items import Practice, shorten
+from kb.export.items import Practice, choose_sentences
 from kb.core.records import Record, step_label
 
 MAX_PROMPTS = 4
@@ -41,9 +41,14 @@ def _by_city(practices: Sequence[Practice], cities: Sequence[str]) -> dict[str, 
     return out
 
 
+def headline(text: str) -> str:
+    """A headline as a prompt quotes it: its first sentence(s) up to HEADLINE_CHARS, whole."""
+    return choose_sentences(text, HEADLINE_CHARS).rstrip("。")
+
+
 def choice_prompt(step: str, a: Practice, b: Practice) -> Prompt:
-    text = (f"{step_label(step)}について、{a.city}は「{shorten(a.title, HEADLINE_CHARS)}」、"
-            f"{b.city}は「{shorten(b.title, HEADLINE_CHARS)}」。あなたの自治体ではどちらが合うか？")
+    text = (f"{step_label(step)}について、{a.city}は「{headline(a.title)}」、"
+            f"{b.city}は「{headline(b.title)}」。あなたの自治体ではどちらが合うか？")
     return Prompt(step, text, (a.citation, b.citation))
 
 
@@ -54,8 +59,8 @@ def timing_prompt(step: str, a: Practice, b: Practice) -> Prompt:
 
 
 def summary_prompt(step: str, a: Practice, summary: Record) -> Prompt:
-    text = (f"{step_label(step)}について、{a.city}は「{shorten(a.title, HEADLINE_CHARS)}」。"
-            f"報告書の整理には「{shorten(summary.title, HEADLINE_CHARS)}」という進め方もある。"
+    text = (f"{step_label(step)}について、{a.city}は「{headline(a.title)}」。"
+            f"報告書の整理には「{headline(summary.title)}」という進め方もある。"
             f"あなたの自治体ではどちらが合うか？")
     return Prompt(step, text, (a.citation, summary.citation_label()))
 

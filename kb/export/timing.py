@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from kb.core.display import tilde_to_wave
+
 _REIWA = re.compile(r"(?:R|令和)\s*(\d{1,2})\s*(年度|年)?")
 _MONTH = re.compile(r"(\d{1,2})\s*月")
 
@@ -43,6 +45,22 @@ class TimePoint:
             return f"{self.fiscal_year}年度"
         year = self.fiscal_year + (1 if self.month < 4 else 0)
         return f"{year}年{self.month}月"
+
+
+TIMING_WORD = "行程表の時期"  # what a lesson's date is: the 行程 table's, not the lesson text's
+
+
+def timing_text(timing: str | None, fiscal_year: int | None = None) -> str:
+    """「R6 11月」 → 「R6 11月（2024年11月）」, 「R4年度6月~」 → 「R4年度6月〜（2022年6月〜）」, 「今後」 → 「今後」:
+    the 行程 table's words with the Western date a reader can place."""
+    if not timing or not timing.strip():
+        return ""
+    raw = tilde_to_wave(timing.strip())
+    point = timing_to_point(timing, fiscal_year)
+    if point is None or not point.calendar or point.calendar == "今後":
+        return raw
+    when = point.calendar + ("以前" if point.before else "") + ("〜" if "〜" in raw else "")
+    return raw if when == raw else f"{raw}（{when}）"
 
 
 def reiwa_fiscal_year(n: int) -> int:
