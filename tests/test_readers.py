@@ -296,7 +296,7 @@ def test_html_and_docx_that_are_not_reports_ingest_as_context(tmp_path):
     parsed = read_document(page)
     assert parsed.document.format == "html" and not parsed.document.recognized
     assert parsed.records and {r.kind for r in parsed.records} == {"context"}
-    assert any(n.severity == "warning" for n in parsed.notes)
+    assert parsed.notes  # the parse says what it understood and why there is no structure
     assert any("情報共有が進んだ" in r.text for r in parsed.records)
 
 

@@ -58,11 +58,21 @@ def pdf_to_pages(path: Path, settings: ReaderSettings = DEFAULT_SETTINGS) -> lis
     try:
         with pdfplumber.open(path) as pdf:
             count = len(pdf.pages)
-            if settings.workers <= 1 or count < 2 * settings.pages_per_worker:
+            if settings.workers <= 1 or count < 2 * settings.pages_per_worker or not _main_importable():
                 return _read_pages(pdf, 1, count, settings)
     except Exception as e:  # pdfminer raises many unrelated types for broken files
         raise _pdf_error(path, e) from None
     return _pages_in_parallel(path, count, settings)
+
+
+def _main_importable() -> bool:
+    """Whether a spawned worker can import this program's main module (not so for a
+    script read from stdin or an interactive session): else read in this process."""
+    import sys
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    return path is None and getattr(getattr(main, "__spec__", None), "name", None) is not None \
+        or path is not None and Path(path).exists()
 
 
 def _read_pages(pdf, first: int, last: int, settings: ReaderSettings) -> list[RawPage]:
