@@ -20,7 +20,7 @@ from kb.core.settings import Settings
 from kb.store import Store, open_store
 
 MANIFEST = "manifest.json"
-CORPUS_SUFFIXES = {".txt", ".pdf", ".tsv"}
+CORPUS_SUFFIXES = {".txt", ".pdf", ".tsv", ".html", ".htm", ".docx"}
 
 Progress = Callable[[str, int, int], None]  # (message, done, total)
 StagedProgress = Callable[[str, str, int, int], None]  # (stage "ingest" | "index", message, done, total)

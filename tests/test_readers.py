@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.model import Heading, Paragraph, Table, Toc, block_loc
+from ingest.model import Heading, ListItem, Paragraph, Table, block_loc
 from ingest.readers.headings import LevelStack, numbering_of, toc_line_parts
 from ingest.readers.pdf_furniture import page_number_in, printed_page_numbers
 from ingest.readers.settings import ReaderSettings, ReaderSettingsError
@@ -226,3 +226,96 @@ def test_real_pdf_structure(real):
     assert sum(f.kind == "page_number" for f in real.furniture) == 23
     assert any(f.kind == "footnote" and "推進法において" in f.text for f in real.furniture)
     assert not any("推進法において、孤独・孤立の状態とは" in t for t in body)
+
+
+# --- web pages and Word documents --------------------------------------------------------
+
+PAGE = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>モデル自治体からのアドバイス</title>
+<style>p { color: red }</style><script>var x = "本文ではない";</script></head>
+<body><header><nav><a href="/">トップ</a> &gt; <a href="/a">施策</a></nav></header>
+<main><h1>モデル自治体からのアドバイス</h1>
+<p>孤独・孤立対策に取り組む自治体の担当者の声をまとめました。</p>
+<h2>1. 取り組もうとした理由</h2>
+<ul><li>・地域の<b>つながり</b>が弱まっていた</li><li>相談窓口が分散していた<ul><li>入れ子の項目</li></ul></li></ul>
+<h3>(1) まず始めたこと</h3>
+<table><thead><tr><th>自治体</th><th>まず始めたこと</th><th>良かったこと</th></tr></thead>
+<tbody><tr><td rowspan="2">福岡市</td><td>庁内の会議</td><td>情報共有が進んだ</td></tr>
+<tr><td colspan="2">関係団体への声掛け</td></tr></tbody></table>
+<dl><dt>担当課</dt><dd>生活支援課</dd></dl>
+<div hidden>隠れた文</div></main>
+<footer>© 内閣府 〒100-8914</footer></body></html>"""
+
+
+def test_html_page_into_the_model():
+    from ingest.readers.html import html_to_document
+    doc = html_to_document(PAGE.encode("utf-8"))
+    assert doc.title == "モデル自治体からのアドバイス"
+    assert [(h.text, h.level) for h in doc.headings] == [
+        ("モデル自治体からのアドバイス", 1), ("1.取り組もうとした理由", 2), ("(1)まず始めたこと", 3)]
+    items = [(b.text, b.marker, b.level) for b in doc.blocks if isinstance(b, ListItem)]
+    assert items == [("地域のつながりが弱まっていた", "・", 1), ("相談窓口が分散していた", "・", 1), ("入れ子の項目", "・", 2)]
+    table, dl = [b for b in doc.blocks if isinstance(b, Table)]
+    assert table.header_rows == 1
+    assert [r.cells for r in table.rows] == [("自治体", "まず始めたこと", "良かったこと"),
+                                            ("福岡市", "庁内の会議", "情報共有が進んだ"), ("", "関係団体への声掛け")]
+    assert [r.cells for r in dl.rows] == [("担当課", "生活支援課")]
+    text = " ".join(b.text for b in doc.blocks if isinstance(b, (Paragraph, Heading, ListItem)))
+    assert "本文ではない" not in text and "隠れた文" not in text and "トップ" not in text and "内閣府" not in text
+    assert {f.kind for f in doc.furniture} == {"header", "footer"}
+    assert all(b.loc.line for b in doc.blocks if isinstance(b, (Paragraph, Heading)))  # cites its source line
+
+
+def test_docx_into_the_model(tmp_path):
+    import docx
+    d = docx.Document()
+    d.add_heading("第1章 概要", level=1)
+    d.add_paragraph("本文の段落です。")
+    d.add_heading("1-1. 目的", level=2)
+    d.add_paragraph("箇条書きの項目", style="List Bullet")
+    d.add_paragraph("(1) 背景")
+    t = d.add_table(rows=3, cols=3)
+    for i, row in enumerate([("自治体", "人口", "担当課"), ("熊本市", "73万人", "地域政策課"), ("", "", "")]):
+        for j, v in enumerate(row):
+            t.rows[i].cells[j].text = v
+    t.rows[2].cells[0].merge(t.rows[2].cells[2]).text = "注記"
+    path = tmp_path / "r.docx"
+    d.save(str(path))
+    from ingest.readers.docx import docx_to_document
+    doc = docx_to_document(path)
+    assert [(h.text, h.level, h.source) for h in doc.headings] == [
+        ("第1章概要", 1, "markup"), ("1-1.目的", 2, "markup"), ("(1)背景", 3, "numbering")]
+    assert [b.text for b in doc.blocks if isinstance(b, ListItem)] == ["箇条書きの項目"]
+    (table,) = [b for b in doc.blocks if isinstance(b, Table)]
+    assert [r.cells for r in table.rows] == [("自治体", "人口", "担当課"), ("熊本市", "73万人", "地域政策課"), ("注記",)]
+
+
+def test_html_and_docx_that_are_not_reports_ingest_as_context(tmp_path):
+    from ingest.read import read_document
+    page = tmp_path / "advice.html"
+    page.write_text(PAGE, encoding="utf-8")
+    parsed = read_document(page)
+    assert parsed.document.format == "html" and not parsed.document.recognized
+    assert parsed.records and {r.kind for r in parsed.records} == {"context"}
+    assert parsed.notes  # the parse says what it understood and why there is no structure
+    assert any("情報共有が進んだ" in r.text for r in parsed.records)
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("broken.docx", b"PK\x03\x04" + b"\x00" * 40, "DOCX"),
+    ("archive.zip", None, "Word"),
+    ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, ".docx"),
+    ("fake.docx", "ただのテキスト".encode("utf-8"), "DOCX"),
+])
+def test_bad_office_files_are_named_errors(tmp_path, name, content, message):
+    import zipfile
+    from ingest.read import read_document
+    from kb.core.errors import InputFileError
+    path = tmp_path / name
+    if content is None:
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("readme.txt", "not a document")
+    else:
+        path.write_bytes(content)
+    with pytest.raises(InputFileError) as e:
+        read_document(path)
+    assert name in str(e.value) and message in str(e.value)

@@ -12,7 +12,8 @@ import re
 from pathlib import Path
 
 from ingest.model import Block, DocumentModel, Furniture, Heading, ListItem, Loc, Paragraph, Row, Table
-from ingest.readers.headings import headings_to_levels, levels_under_markup, looks_like_heading, numbering_of
+from ingest.readers.headings import (headings_to_levels, levels_under_markup, looks_like_heading, numbering_of,
+                                     table_or_toc)
 from ingest.readers.settings import DEFAULT_SETTINGS, ReaderSettings
 from kb.core.normalize import normalize_text
 
@@ -133,7 +134,7 @@ def docx_to_document(path: Path | str, settings: ReaderSettings = DEFAULT_SETTIN
         elif child.tag == f"{_W}tbl":
             rows, header = _table_rows(DocxTable(child, d))
             if rows:
-                blocks.append(Table(tuple(Row(r.cells, loc) for r in rows), header))
+                blocks.append(table_or_toc(Table(tuple(Row(r.cells, loc) for r in rows), header), settings))
     # styled headings keep their level; numbered ones nest by the shared stack
     if any(isinstance(b, Heading) and b.source == "markup" for b in blocks):
         blocks = levels_under_markup(blocks, settings.heading_max_chars)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from ingest.model import Block, DocumentModel, Furniture, Heading, ListItem, Loc, Paragraph, Row, Table
-from ingest.readers.headings import headings_to_levels, levels_under_markup, looks_like_heading, numbering_of
+from ingest.readers.headings import (headings_to_levels, levels_under_markup, looks_like_heading, numbering_of,
+                                     table_or_toc)
 from ingest.readers.settings import DEFAULT_SETTINGS, ReaderSettings
 from kb.core.normalize import normalize_text
 
@@ -21,6 +22,7 @@ _FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "sea
 _BLOCK = {"p", "div", "section", "article", "main", "body", "blockquote", "figure", "figcaption", "center",
           "address", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table",
           "caption", "thead", "tbody", "tfoot", "tr", "td", "th", "hr", "details", "summary", "fieldset", "legend"}
+_OWN_MARK = re.compile(r"^([・•●◆◇○■□▪➢✓\-–])\s*")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
@@ -171,7 +173,7 @@ def html_to_document(html: str | bytes, settings: ReaderSettings = DEFAULT_SETTI
         if tag == "table":
             rows, header = table_to_rows(el)
             if rows:
-                blocks.append(Table(rows, header))
+                blocks.append(table_or_toc(Table(rows, header), settings))
             return
         if tag == "dl":
             rows, term = [], None
@@ -185,16 +187,26 @@ def html_to_document(html: str | bytes, settings: ReaderSettings = DEFAULT_SETTI
                 blocks.append(Table(tuple(rows)))
             return
         if tag in ("ul", "ol"):
-            for i, li in enumerate(c for c in el if _tag(c) == "li"):
-                marker = f"{i + 1}." if tag == "ol" else "・"
-                own = [li.text or ""] + [(c.tail or "") if _tag(c) in ("ul", "ol", "table") else _text_with_tail(c)
-                                         for c in li]
+            items = [c for c in el if _tag(c) == "li"]
+            for c in el:
+                if _tag(c) in ("ul", "ol"):  # a list nested straight in a list (not inside an li)
+                    walk(c, list_depth + 1)
+                    continue
+                if _tag(c) != "li":
+                    continue
+                li = c
+                marker = f"{items.index(li) + 1}." if tag == "ol" else "・"
+                own = [li.text or ""] + [(k.tail or "") if _tag(k) in ("ul", "ol", "table") else _text_with_tail(k)
+                                         for k in li]
                 text = normalize_text(" ".join(t.strip() for t in own if t and t.strip())).strip()
+                m = _OWN_MARK.match(text)
+                if m:  # the item writes its own mark (・, ■, ○ …): that is its marker
+                    marker, text = m.group(1), text[m.end():].strip()
                 if text:
                     blocks.append(ListItem(text, _loc(li), marker, list_depth + 1))
-                for c in li:
-                    if _tag(c) in ("ul", "ol", "table"):
-                        walk(c, list_depth + 1)
+                for k in li:
+                    if _tag(k) in ("ul", "ol", "table"):
+                        walk(k, list_depth + 1)
             return
         if tag == "pre":
             text = el.text_content().strip()
@@ -220,6 +232,13 @@ def html_to_document(html: str | bytes, settings: ReaderSettings = DEFAULT_SETTI
         inline_run(texts, el)
 
     walk(body)
+    inside = set(body.iter())
+    for el in root.iter():  # banners, menus and footers outside the main content
+        if isinstance(el.tag, str) and el not in inside and _is_furniture(el) and \
+                not any(_is_furniture(a) for a in el.iterancestors()):
+            text = _text(el)
+            if text:
+                furniture.append(Furniture(text[:500], _loc(el), "header" if _tag(el) in ("header", "nav") else "footer"))
     blocks = headings_to_levels(blocks, {}) if not h_levels else levels_under_markup(blocks, settings.heading_max_chars)
     return DocumentModel(tuple(blocks), tuple(furniture), None, "html", title)
 

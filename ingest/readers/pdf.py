@@ -1,11 +1,13 @@
-"""Reader for report PDFs (pdfplumber): pages → text lines and ruled tables →
-``Block``s with their page.
+"""Reader for PDFs (pdfplumber): pages → text lines and ruled tables → the
+document model, with page furniture apart.
 
-The chain: ``pdf_to_pages`` (the only step that touches the file: characters,
-table cells and images of every page, errors mapped to ours) →
-``page_to_tables`` / ``page_to_lines`` → ``strip_running_lines`` (running
-headers, footers, page numbers) → ``lines_to_paragraphs`` → ``page_to_blocks``
-→ ``join_pages`` (a table or paragraph broken across pages is one again).
+The chain: ``pdf_to_pages`` (``pdf_pages``: the only step that touches the file)
+→ ``page_to_tables`` / ``page_to_lines`` → ``pages_to_furniture`` (running
+headers and footers, page numbers and the printed page, ``pdf_furniture``) →
+footnotes → ``lines_to_toc_runs`` / ``lines_to_paragraphs`` → ``page_to_blocks``
+→ ``join_pages`` (a table, paragraph or contents broken across pages is one
+again) → ``paragraphs_to_headings`` (``pdf_headings``) → contents tables →
+``headings_to_levels``.
 
 Text is normalised with ``normalize_text``. Japanese wraps are joined without a
 space; table cells keep their line breaks (``cell_to_items`` joins them), with
@@ -15,7 +17,6 @@ position so that every row keeps its column positions.
 from __future__ import annotations
 
 import bisect
-import logging
 import re
 import statistics
 from dataclasses import dataclass, replace
@@ -26,47 +27,13 @@ from ingest.readers.headings import LEADER, entries_to_toc, headings_to_levels, 
 from ingest.readers.pdf_furniture import footnotes_of, pages_to_furniture
 from ingest.readers.pdf_headings import body_style, paragraphs_to_headings
 from ingest.readers.settings import DEFAULT_SETTINGS, ReaderSettings
+from ingest.readers.pdf_pages import (BBox, Char, RawPage, RawTable, check_text_layer, open_table_edges,
+                                      pdf_to_pages)
 from kb.core.normalize import normalize_text, squash
-from kb.core.errors import CorruptPDFError, EncryptedPDFError, ImageOnlyPDFError
-
-# pdfminer logs a warning per odd font or object; the user sees our errors instead
-logging.getLogger("pdfminer").setLevel(logging.ERROR)
-
-BBox = tuple[float, float, float, float]  # x0, top, x1, bottom
 
 # pdfminer's Adobe-Japan1 table turns a few CIDs of non-embedded Japanese fonts
 # into look-alikes that NFKC would mangle (˜ → " ̃") or that are not characters
 _CID_LOOKALIKES = str.maketrans({"\u02dc": "~", "\u0336": "—", "\u2012": "–"})
-
-
-@dataclass(frozen=True)
-class Char:
-    text: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    size: float
-    font: str = ""  # font name without the subset prefix ("MS-Gothic", "IPAexGothic")
-    light: bool = False  # filled in white or near white (text on a dark band)
-
-
-@dataclass(frozen=True)
-class RawTable:
-    bbox: BBox
-    rows: tuple[tuple[BBox | None, ...], ...]  # cell boxes; None where a merged cell covers the position
-
-
-@dataclass(frozen=True)
-class RawPage:
-    number: int  # 1-based
-    width: float
-    height: float
-    chars: tuple[Char, ...]
-    tables: tuple[RawTable, ...]
-    images: int
-    fills: tuple[BBox, ...] = ()  # filled, non-white rectangles (bands, shaded cells)
-    rules: tuple[BBox, ...] = ()  # thin horizontal lines outside tables (a footnote rule)
 
 
 @dataclass(frozen=True)
@@ -108,94 +75,6 @@ class PageText:
     height: float
     lines: tuple[Line, ...]  # outside tables
     tables: tuple[PageTable, ...]
-
-
-# --- the file ------------------------------------------------------------------
-
-
-def pdf_to_pages(path: Path, settings: ReaderSettings = DEFAULT_SETTINGS) -> list[RawPage]:
-    """Characters, ruled tables, fills and image counts of every page. pdfminer's
-    exceptions become ``EncryptedPDFError`` / ``CorruptPDFError``."""
-    import pdfplumber
-    try:
-        with pdfplumber.open(path) as pdf:
-            out = []
-            for i, page in enumerate(pdf.pages, start=1):
-                out.append(_raw_page(page, i, settings))
-                page.close()  # pdfplumber caches every page's objects otherwise
-            return out
-    except Exception as e:  # pdfminer raises many unrelated types for broken files
-        raise _pdf_error(path, e) from None
-
-
-def _pdf_error(path: Path, exc: Exception) -> Exception:
-    inner = exc.args[0] if type(exc).__name__ == "PdfminerException" and exc.args else exc
-    name = type(inner).__name__
-    if "Password" in name or "Encrypt" in name:
-        return EncryptedPDFError(path, "パスワードで保護された PDF です", f"encrypted PDF: {name}",
-                                 "パスワードを外した PDF を用意してください", "remove the password, e.g. qpdf --decrypt")
-    detail = str(inner) or name
-    return CorruptPDFError(path, "PDF が壊れているか途中で切れています", f"corrupt or truncated PDF: {name}: {detail[:120]}",
-                           "元の PDF をもう一度ダウンロードするか書き出し直してください", "download or export it again")
-
-
-def _light(color) -> bool:
-    """White or near white in gray, RGB or CMYK."""
-    if not isinstance(color, (tuple, list)) or not color or not all(isinstance(v, (int, float)) for v in color):
-        return False
-    if len(color) == 4:  # CMYK: no ink
-        return max(color) <= 0.15
-    return min(color) >= 0.85
-
-
-def _font_name(name: str) -> str:
-    return name.split("+", 1)[1] if "+" in name[:8] else name
-
-
-def _raw_page(page, number: int, settings: ReaderSettings = DEFAULT_SETTINGS) -> RawPage:
-    chars = tuple(
-        Char(c["text"], float(c["x0"]), float(c["x1"]), float(c["top"]), float(c["bottom"]), float(c["size"]),
-             _font_name(c.get("fontname", "")), _light(c.get("non_stroking_color")))
-        for c in page.chars if c.get("upright", True))
-    fills, rules = [], []
-    for r in page.rects:
-        box = (float(r["x0"]), float(r["top"]), float(r["x1"]), float(r["bottom"]))
-        if r.get("fill") and not _light(r.get("non_stroking_color")) and box[3] - box[1] > 4:
-            fills.append(box)
-        elif box[3] - box[1] <= 2 and box[2] - box[0] > 20:
-            rules.append(box)
-    fills += [(float(r["x0"]), float(r["top"]), float(r["x1"]), float(r["bottom"])) for r in page.curves
-              if r.get("fill") and not _light(r.get("non_stroking_color")) and r["bottom"] - r["top"] > 4]
-    finder = page.debug_tablefinder({"explicit_horizontal_lines": open_table_edges(page.edges, settings.rule_tolerance)})
-    def band(box) -> bool:  # a filled rectangle's own edges make a one-cell "table": it is a band
-        return any(abs(f[0] - box[0]) <= 2 and abs(f[1] - box[1]) <= 2 and abs(f[2] - box[2]) <= 2
-                   and abs(f[3] - box[3]) <= 2 for f in fills)
-
-    tables = [RawTable(tuple(t.bbox), tuple(tuple(r.cells) for r in t.rows)) for t in finder.tables
-              if not (len(t.cells) == 1 and band(t.bbox))]
-    # pdfplumber drops one-cell tables; a boxed heading row is one, and holds text
-    in_tables = {c for t in finder.tables for c in t.cells}
-    tables += [RawTable(tuple(c), ((tuple(c),),)) for c in finder.cells if c not in in_tables and not band(c)]
-    return RawPage(number, float(page.width), float(page.height), chars, tuple(tables), len(page.images),
-                   tuple(fills), tuple(rules))
-
-
-def open_table_edges(edges: list[dict], tol: float = DEFAULT_SETTINGS.rule_tolerance) -> list[float]:
-    """y of the missing rule where a table is left open at a page break (its
-    vertical rules end, or start, without a horizontal rule there), so that the
-    broken row is still found as a cell."""
-    verticals = [e for e in edges if e["orientation"] == "v"]
-    horizontals = [e for e in edges if e["orientation"] == "h"]
-
-    def closed(x: float, y: float) -> bool:
-        return any(abs(h["top"] - y) <= tol and h["x0"] - tol <= x <= h["x1"] + tol for h in horizontals)
-
-    ys: set[float] = set()
-    for v in verticals:
-        for y in (v["top"], v["bottom"]):
-            if not closed(v["x0"], y):
-                ys.add(round(y, 1))
-    return sorted(ys)
 
 
 # --- characters → lines ----------------------------------------------------------
@@ -312,10 +191,15 @@ def page_to_tables(page: RawPage, settings: ReaderSettings = DEFAULT_SETTINGS) -
     for ti, t in enumerate(page.tables):
         chars = [c for c in page.chars if _inside(c, t.bbox)]
         for ri, row in enumerate(t.rows):
+            boxes = [b for b in row if b is not None]
+            if not boxes:
+                continue
+            top, bottom = min(b[1] for b in boxes), max(b[3] for b in boxes)
+            in_row = [c for c in chars if top <= (c.top + c.bottom) / 2 <= bottom]  # few cells test each char
             for ci, box in enumerate(row):
                 if box is None:
                     continue
-                lines = chars_to_lines([c for c in chars if _inside(c, box)], settings)
+                lines = chars_to_lines([c for c in in_row if _inside(c, box)], settings)
                 cell_lines[ti, ri, ci] = lines
                 gaps += [b.top - a.bottom for a, b in zip(lines, lines[1:])]
                 sizes += [ln.size for ln in lines]
@@ -348,10 +232,10 @@ def _header_row(page: RawPage, table: RawTable, _lines) -> bool:
     if page.fills and all(any(f[0] - 1 <= b[0] and b[2] <= f[2] + 1 and f[1] - 1 <= b[1] and b[3] <= f[3] + 1
                               for f in page.fills) for b in first):
         return True
-    head = [c.font for c in page.chars if any(_inside(c, b) for b in first) and c.text.strip()]
-    rest_boxes = [b for r in table.rows[1:] for b in r if b is not None]
-    rest = [c.font for c in page.chars if _inside(c, table.bbox) and c.text.strip()
-            and any(_inside(c, b) for b in rest_boxes)]
+    below = max(b[3] for b in first)  # the first row's band, then the rest of the table
+    inked = [c for c in page.chars if c.text.strip() and _inside(c, table.bbox)]
+    head = [c.font for c in inked if (c.top + c.bottom) / 2 <= below]
+    rest = [c.font for c in inked if (c.top + c.bottom) / 2 > below]
     if not head or not rest:
         return False
     return statistics.mode(head) != statistics.mode(rest) and statistics.mode(rest) not in set(head)
@@ -597,22 +481,6 @@ def join_pages(pages: list[tuple[int, list[Para | PageTable | TocLines]]], right
 
 
 # --- the whole document ------------------------------------------------------------
-
-
-def check_text_layer(path: Path, pages: list[RawPage]) -> None:
-    """A scanned PDF has images but no characters: say which page, and to OCR it."""
-    if not pages:
-        raise CorruptPDFError(path, "PDF にページがありません（0 ページ）", f"the PDF has no pages: {Path(path).name}",
-                              "元の PDF を書き出し直してください", "export it again")
-    blank = [p for p in pages if not any(c.text.strip() for c in p.chars)]
-    if not pages or len(blank) == len(pages) or \
-            sum(1 for p in blank if p.images) * 2 > len(pages):
-        first = next((p for p in blank if p.images), blank[0] if blank else None)
-        where = f"{first.number} ページ目" if first else "どのページ"
-        raise ImageOnlyPDFError(
-            path, f"{where}に文字情報がありません",
-            f"image-only PDF: page {first.number if first else 1} of {Path(path).name} has no text layer",
-            "OCR をかけてテキスト付き PDF にしてください", "OCR it first, e.g. ocrmypdf")
 
 
 def pdf_to_document(path: Path | str, settings: ReaderSettings = DEFAULT_SETTINGS) -> DocumentModel:

@@ -13,9 +13,8 @@ between the two across the document, or one a neighbouring page confirms.
 from __future__ import annotations
 
 import re
-import statistics
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Protocol
 
 from ingest.model import Furniture, Loc
@@ -70,31 +69,44 @@ def is_page_number(text: str) -> bool:
     return any(rx.match(t) for rx in _NUMBER_FORMS)
 
 
-def zone_lines(page: _Page, settings: ReaderSettings = DEFAULT_SETTINGS) -> list[tuple[str, _Line]]:
-    """The first and last two lines of a page when they sit in the edge zones,
-    apart from the body by ``edge_gap`` line heights (or by a table)."""
+def zone_lines(page: _Page, settings: ReaderSettings = DEFAULT_SETTINGS) -> list[tuple[str, _Line, bool]]:
+    """The first and last two lines of a page that sit in the edge zones apart
+    from the body: (where, line, apart). ``apart``: a gap of ``edge_gap`` line
+    heights (or a table) between them and the body; otherwise a gap of at least
+    ``edge_gap_repeated`` (such a line is furniture only where it repeats at the
+    same place). Two lines of a running header set close together are apart as
+    a pair."""
     out = []
     tops = [t.top for t in page.tables]
     bottoms = [t.bottom for t in page.tables]
     lines = list(page.lines)
     zone = settings.edge_zone * page.height
+
+    def keep(where: str, group: list[tuple[_Line, float]]) -> None:
+        for k, (line, _) in enumerate(group):
+            gap = max(g for _, g in group[k:])
+            if gap >= settings.edge_gap_repeated:
+                out.append((where, line, gap > settings.edge_gap))
+
+    head: list[tuple[_Line, float]] = []
     for i, line in enumerate(lines[:2]):
         below = lines[i + 1].top if i + 1 < len(lines) else min(tops, default=page.height)
         below = min([below] + [t for t in tops if t >= line.bottom])
-        if line.bottom < zone and all(line.bottom <= t for t in tops) \
-                and below - line.bottom > settings.edge_gap * line.size:
-            out.append(("top", line))
+        if line.bottom < zone and all(line.bottom <= t for t in tops) and below - line.bottom > -0.1 * line.size:
+            head.append((line, (below - line.bottom) / line.size))
         else:
             break
+    keep("top", head)
+    foot: list[tuple[_Line, float]] = []
     for i in range(len(lines) - 1, max(-1, len(lines) - 3), -1):
         line = lines[i]
         above = lines[i - 1].bottom if i else max(bottoms, default=0.0)
         above = max([above] + [b for b in bottoms if b <= line.top])
-        if line.top > page.height - zone and all(line.top >= b for b in bottoms) \
-                and line.top - above > settings.edge_gap * line.size:
-            out.append(("bottom", line))
+        if line.top > page.height - zone and all(line.top >= b for b in bottoms) and line.top - above > -0.1 * line.size:
+            foot.append((line, (line.top - above) / line.size))
         else:
             break
+    keep("bottom", foot)
     return out
 
 
@@ -129,16 +141,30 @@ def pages_to_furniture(pages: list, settings: ReaderSettings = DEFAULT_SETTINGS)
     printed page number of each page (index → str)."""
     zoned = {p.number: zone_lines(p, settings) for p in pages}
     counts: Counter = Counter()
+    placed: Counter = Counter()  # the same text at the same height
     for p in pages:
-        for key in {(w, running_key(l.text)) for w, l in zoned[p.number]}:
+        for key in {(w, running_key(l.text)) for w, l, _ in zoned[p.number]}:
             counts[key] += 1
+        for key in {(w, running_key(l.text), round(l.top / 2)) for w, l, _ in zoned[p.number]}:
+            placed[key] += 1
     # facing pages: a side repeats on every other page, so half the share is enough
     need = max(2, int(len(pages) * settings.running_share / 2 + 0.5))
     running = {k for k, n in counts.items() if n >= need}
+    fixed = {k for k, n in placed.items() if n >= max(2, int(len(pages) * settings.running_share + 0.5))}
+
+    def furniture_kind(w: str, line, apart: bool) -> str | None:
+        if not apart and (w, running_key(line.text), round(line.top / 2)) not in fixed:
+            return None
+        if is_page_number(line.text):
+            return "page_number"
+        if (w, running_key(line.text)) in running:
+            return "header" if w == "top" else "footer"
+        return None
+
     numbers: dict[int, list[int]] = {}
     for p in pages:
-        for w, l in zoned[p.number]:
-            if is_page_number(l.text) or (w, running_key(l.text)) in running:
+        for w, l, apart in zoned[p.number]:
+            if furniture_kind(w, l, apart):
                 n = page_number_in(l.text)
                 if n is not None:
                     numbers.setdefault(p.number, []).append(n)
@@ -148,11 +174,10 @@ def pages_to_furniture(pages: list, settings: ReaderSettings = DEFAULT_SETTINGS)
     for p in pages:
         label = str(printed[p.number]) if p.number in printed else None
         drop = set()
-        for w, l in zoned[p.number]:
-            number = is_page_number(l.text)
-            if number or (w, running_key(l.text)) in running:
+        for w, l, apart in zoned[p.number]:
+            kind = furniture_kind(w, l, apart)
+            if kind:
                 drop.add(id(l))
-                kind = "page_number" if number else ("header" if w == "top" else "footer")
                 furniture.append(Furniture(normalize_text(l.text).strip(), Loc(page=p.number, printed_page=label), kind))
         out.append(replace(p, lines=tuple(l for l in p.lines if id(l) not in drop)))
     return out, furniture, {k: str(v) for k, v in printed.items()}

@@ -91,7 +91,8 @@ def paragraphs_to_headings(blocks: list[Block], starts: dict, body: BodyStyle, t
         last = out[-1] if out else None
         if how == "typography" and prev is not None and isinstance(last, Heading) and last.source == "typography" \
                 and last.loc.page == b.loc.page and style_family(prev, body) == family \
-                and 0 <= para.top - prev.last.bottom <= 0.8 * para.first.size:
+                and 0 <= para.top - prev.last.bottom <= 0.8 * para.first.size \
+                and len(last.text) + len(b.text) <= settings.heading_max_chars:
             # a large title set over two lines is one heading
             out[-1] = Heading(normalize_text(last.text + b.text), 0, last.loc, "", how)
             prev = para

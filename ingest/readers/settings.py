@@ -14,6 +14,9 @@ class ReaderSettingsError(ValueError):
 
 @dataclass(frozen=True)
 class ReaderSettings:
+    # reading
+    workers: int = 2  # processes that read the pages of a long PDF (1: read in this process)
+    pages_per_worker: int = 12  # a PDF shorter than twice this is read in this process
     # characters → lines
     line_overlap: float = 0.45  # two characters share a line when their centres differ by less (× size)
     word_gap: float = 0.3  # a horizontal gap wider than this (× size) is a space
@@ -34,16 +37,17 @@ class ReaderSettings:
     # furniture
     edge_zone: float = 0.12  # share of the page height, top and bottom, where running lines live
     edge_gap: float = 1.5  # a running line stands this many line heights apart from the body
+    edge_gap_repeated: float = 1.0  # … or this many, when it repeats at the same height on running_share of pages
     running_share: float = 0.4  # a line repeated (digits masked) on this share of pages is running
     footnote_rule_max_width: float = 0.45  # share of the text width: a short rule above footnotes
     footnote_size_ratio: float = 0.9  # footnote text is smaller than the body by this ratio
     # headings
     heading_max_chars: int = 60  # a heading is short
-    heading_max_lines: int = 2
+    heading_max_lines: int = 2  # … set on at most this many lines
     heading_size_ratio: float = 1.12  # larger than the body's modal size by this ratio
     centre_tolerance: float = 0.06  # share of the text width: a line centred within it
     # table of contents
-    toc_min_entries: int = 3
+    toc_min_entries: int = 3  # a table of contents has at least this many entries
     toc_share: float = 0.6  # share of a block's lines that must end in a page label
 
     def __post_init__(self) -> None:
