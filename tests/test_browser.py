@@ -214,7 +214,7 @@ def show_tab(pg, base_url, view, ready):
     if view == "charts":  # the pictures load lazily: bring each into view, so the screenshot shows them
         for img in pg.locator("#charts .chart img").all():
             img.scroll_into_view_if_needed()
-        pg.wait_for_function("[...document.querySelectorAll('#charts .chart img')].every(i => i.complete)",
+        pg.wait_for_function("() => [...document.querySelectorAll('#charts .chart img')].every(i => i.complete)",
                              timeout=60_000)
         pg.evaluate("window.scrollTo(0, 0)")
     pg.wait_for_timeout(250)
