@@ -6,15 +6,18 @@ static files in api/static, served at /."""
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import routes_ask, routes_browse, routes_export, routes_sources, routes_upload
+from api import routes_ask, routes_browse, routes_export, routes_search, routes_sources, routes_upload
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.guard import Guard
+from api.openapi import install_openapi
 from api.jobs import IngestJobs
 from api.state import AppState
 from kb.core.settings import Settings
@@ -41,16 +44,26 @@ def _reset_search_cache() -> None:
 
 def create_app(settings: Settings) -> FastAPI:
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    jobs = IngestJobs(settings, after_index=_reset_search_cache)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        jobs.start()  # the writer among the processes settles what a crash left, then runs jobs
+        yield
+        jobs.stop()
+
     app = FastAPI(title="pfkb 連携PF 知識ベース", version="0.1.0", description=DESCRIPTION,
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, lifespan=lifespan)
     state = AppState(settings)
     app.state.settings = settings
     app.state.pfkb = state
-    app.state.jobs = IngestJobs(settings, after_index=_reset_search_cache)
+    app.state.jobs = jobs
+    app.add_middleware(Guard, settings=settings)
 
     install_error_handlers(app)
-    for module in (routes_ask, routes_browse, routes_sources, routes_upload, routes_export):
+    for module in (routes_ask, routes_browse, routes_sources, routes_upload, routes_export, routes_search):
         app.include_router(module.router)
+    install_openapi(app)
     install_docs(app)
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
@@ -59,3 +72,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app of one worker process of `pfkb serve --workers N` (uvicorn imports
+    it by name; `serve` passes its settings down as PFKB_* variables)."""
+    return create_app(Settings.from_env())

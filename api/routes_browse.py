@@ -2,12 +2,15 @@
 documents. Each route calls one function of kb.browse."""
 from __future__ import annotations
 
+import json
 from typing import Any, Optional
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.encoders import jsonable_encoder
 
 from api.state import AppState, app_state
 from kb import browse
+from kb.core.cache import LRU
 
 router = APIRouter(prefix="/api", tags=["browse"])
 
@@ -22,10 +25,22 @@ def phases() -> dict[str, Any]:
     return {"phases": browse.phase_tree()}
 
 
-@router.get("/roadmap", summary="段階 → ステップ → 各自治体の取組")
+_roadmaps = LRU(64)  # (store content hash, city) → the encoded answer
+
+
+@router.get("/roadmap", summary="段階 → ステップ → 各自治体の取組", response_model=dict[str, Any])
 def roadmap(city: Optional[str] = Query(None, description="自治体名で絞り込み"),
-            state: AppState = Depends(app_state)) -> dict[str, Any]:
-    return browse.roadmap(state.store(), city or None)
+            state: AppState = Depends(app_state)) -> Response:
+    """The slowest page to compute and the same for everyone: cached per version
+    of the knowledge base (its content hash), so an upload shows at once."""
+    store = state.store()
+    key = (str(state.settings.data_dir), store.content_hash(), city or None)
+    body = _roadmaps.get(key)
+    if body is None:
+        body = json.dumps(jsonable_encoder(browse.roadmap(store, city or None)), ensure_ascii=False,
+                          separators=(",", ":")).encode()
+        _roadmaps.put(key, body)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/cities", summary="自治体の一覧")

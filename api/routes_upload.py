@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 from api.errors import HTTPProblem
 from api.jobs import IngestJobs
 from api.state import AppState, app_state
+from kb.store.sources import DOCUMENT_ID
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
 
@@ -24,7 +25,9 @@ _UPLOAD_SCHEMA = {
         "required": True,
         "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["file"],
-            "properties": {"file": {"type": "string", "format": "binary", "description": "報告書の PDF"}}}}},
+            "properties": {"file": {"type": "string", "format": "binary", "description": "報告書の PDF"},
+                           "replace": {"type": "string", "minLength": 1, "maxLength": 120,
+                                       "description": "置き換える文書の ID（指定しなければ新しい文書として追加。同じ名前の文書があれば別の ID になる）"}}}}},
     }
 }
 
@@ -76,8 +79,14 @@ async def upload(request: Request, state: AppState = Depends(app_state)) -> JSON
     if not isinstance(upload, UploadFile):
         raise HTTPProblem(422, "invalid_request", "file（PDF ファイル）を multipart/form-data で送ってください",
                           "send the PDF as multipart/form-data field 'file'")
+    replace = form.get("replace")
+    if replace is not None and (not isinstance(replace, str) or not DOCUMENT_ID.fullmatch(replace)):
+        raise HTTPProblem(422, "invalid_request", "replace には置き換える文書の ID を指定してください",
+                          "replace must be the id of the document to replace")
+    if replace:
+        state.store().document(replace)  # 404 naming it
     jobs = jobs_of(request)
-    job = jobs.new_job(safe_file_name(upload.filename))
+    job = jobs.new_job(safe_file_name(upload.filename), replace or None)
     try:
         head = await upload.read(5)
         if head != b"%PDF-":
@@ -96,12 +105,11 @@ async def upload(request: Request, state: AppState = Depends(app_state)) -> JSON
         raise
     finally:
         await upload.close()
-    jobs.submit(job)
-    body = job.to_dict()
+    body = jobs.submit(job)
     body["url"] = f"/api/documents/jobs/{job.id}"
     return JSONResponse(body, status_code=202, headers={"Location": body["url"]})
 
 
 @router.get("/jobs/{job_id}", summary="取り込みジョブの進み具合")
 def job_status(job_id: str, request: Request) -> dict[str, Any]:
-    return jobs_of(request).get(job_id).to_dict()
+    return jobs_of(request).get(job_id)

@@ -1,17 +1,20 @@
 """Library entry points behind the CLI and the HTTP API: build, ingest, stats."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace as replace_field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ingest.read import DocumentMeta, default_document_id, read_document
 from kb.core.errors import InputFileError, PfkbError, SettingsError
+from ingest.report.understood import UNDERSTOOD_SECTION
+from kb.core.faults import fault_point
 from kb.core.records import ParsedDocument
 from kb.core.settings import Settings
 from kb.store import Store, open_store
@@ -59,6 +62,14 @@ class IngestResult:
     records: int
     recognized: bool
     warnings: int
+    understood: str = ""  # one line: which recognisers fired, records per kind, shares (ingest.report.understood)
+    renamed_from: str | None = None  # the file's name gave this id, which another document has
+
+    @property
+    def note_ja(self) -> str:
+        """Said to the user when the id is not the one the name gave."""
+        return (f"文書 {self.renamed_from} は別の内容で既にあるため、ID を {self.document} にしました"
+                f"（置き換える場合は --replace {self.renamed_from}）") if self.renamed_from else ""
 
 
 class IngestFailed(PfkbError):
@@ -78,15 +89,18 @@ class IngestFailed(PfkbError):
 
 
 def parse_files(paths: Iterable[Path], metas: dict[str, DocumentMeta] | None = None,
-                progress: Progress | None = None) -> list[tuple[Path, ParsedDocument]]:
-    """Parse every file before anything is written; collect all errors."""
+                progress: Progress | None = None, *, parse: Callable[..., ParsedDocument] = read_document,
+                ) -> list[tuple[Path, ParsedDocument]]:
+    """Parse every file before anything is written; collect all errors.
+    ``parse`` is ``read_document`` or one that runs it in a limited worker
+    process (ingest/worker.py)."""
     paths = list(paths)
     parsed, errors = [], []
     for i, p in enumerate(paths):
         if progress:
             progress(f"解析中 {p.name}", i, len(paths))
         try:
-            parsed.append((p, read_document(p, (metas or {}).get(p.name))))
+            parsed.append((p, parse(p, (metas or {}).get(p.name))))
         except InputFileError as e:
             errors.append(e)
     if progress:
@@ -96,10 +110,56 @@ def parse_files(paths: Iterable[Path], metas: dict[str, DocumentMeta] | None = N
     return parsed
 
 
-def _store_source(settings: Settings, path: Path, doc_id: str) -> str:
+def content_sha(path: Path) -> str:
+    """A document's identity: the SHA-256 of its bytes, and for a text file of its
+    text (a UTF-8 BOM and CRLF line ends do not make another document)."""
+    data = path.read_bytes()
+    if data.lstrip()[:5] != b"%PDF-" and not data.startswith(b"PK"):
+        body = data.removeprefix(b"\xef\xbb\xbf")
+        if b"\x00" not in body[:4096]:
+            data = body.replace(b"\r\n", b"\n")
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What ingest will do with one file, decided before parsing (record ids
+    depend on the document id)."""
+    path: Path
+    sha: str
+    document: str           # the id it will have
+    action: str             # "unchanged" | "add" | "replace"
+    renamed_from: str | None = None  # the wanted id was taken by another document
+
+
+def plan_document(store: Store, path: Path, wanted: str, *, replace: str | None = None,
+                  origin: str = "ingest") -> Planned:
+    """Identity from content, ids unique and readable, replacing only on request:
+    the same content is the same document (whatever its name); ``replace`` names
+    the document to replace; an id taken by other content gets a new id
+    (``wanted-<hash>``), except that corpus/ files replace their own earlier version."""
+    sha = content_sha(path)
+    same = store.document_by_sha(sha)
+    if same and (replace is None or same == replace):
+        return Planned(path, sha, same, "unchanged")
+    if replace is not None:
+        store.document(replace)  # NotFoundError names it
+        return Planned(path, sha, replace, "replace")
+    existing = store.document_or_none(wanted)
+    if existing is None:
+        return Planned(path, sha, wanted, "add")
+    if origin == "corpus" and existing["origin"] == "corpus" and existing["file"] == path.name:
+        return Planned(path, sha, wanted, "replace")
+    new_id = f"{wanted}-{sha[:8]}"
+    return Planned(path, sha, new_id, "add", renamed_from=wanted)
+
+
+def _store_source(settings: Settings, path: Path, doc_id: str, sha: str) -> str:
+    """Copy the file under a name of its own (id + content hash), so that a
+    document's earlier file stays in place until the database has switched."""
     settings.sources_dir.mkdir(parents=True, exist_ok=True)
-    target = settings.sources_dir / f"{doc_id}{path.suffix.lower() or '.txt'}"
-    if target.exists() and target.read_bytes() == path.read_bytes():
+    target = settings.sources_dir / f"{doc_id}-{sha[:12]}{path.suffix.lower() or '.txt'}"
+    if target.exists() and target.stat().st_size == path.stat().st_size:
         return target.name
     fd, tmp = tempfile.mkstemp(dir=settings.sources_dir, prefix=".upload-")
     os.close(fd)
@@ -108,28 +168,71 @@ def _store_source(settings: Settings, path: Path, doc_id: str) -> str:
     return target.name
 
 
+def remove_unreferenced_sources(settings: Settings, store: Store) -> list[str]:
+    """Delete files in sources/ that no document cites (an earlier version, a copy
+    written by an ingest killed before its commit, a temporary file)."""
+    if not settings.sources_dir.is_dir():
+        return []
+    cited = {d["stored_file"] for d in store.documents() if d.get("stored_file")}
+    gone = []
+    for f in settings.sources_dir.iterdir():
+        if f.is_file() and f.name not in cited:
+            f.unlink(missing_ok=True)
+            gone.append(f.name)
+    return gone
+
+
 def ingest_paths(settings: Settings, paths: Iterable[Path | str], *, origin: str = "ingest",
                  metas: dict[str, DocumentMeta] | None = None, progress: Progress | None = None,
-                 store: Store | None = None) -> list[IngestResult]:
-    parsed = parse_files([Path(p) for p in paths], metas, progress)
+                 store: Store | None = None, replace: str | None = None, isolated: bool = False,
+                 ) -> list[IngestResult]:
+    """Ingest files: nothing is written unless every file parses. ``replace``
+    (one file only) names the document the file replaces; ``isolated`` parses
+    in a worker process with memory and time limits (uploads)."""
+    paths = [Path(p) for p in paths]
+    if replace is not None and len(paths) != 1:
+        raise SettingsError("--replace は 1 つのファイルにだけ使えます", "--replace takes exactly one file")
     own = store is None
     store = store or open_store(settings, create=True)
     try:
+        bad = [p for p in paths if not p.is_file()]
+        if bad:  # read_document names each problem
+            parse_files(bad, metas)
+        plans = [plan_document(store, p, ((metas or {}).get(p.name) or DocumentMeta()).id or default_document_id(p),
+                               replace=replace, origin=origin) for p in paths]
+        todo = [pl for pl in plans if pl.action != "unchanged"]
+        wanted = {pl.path.name: replace_meta((metas or {}).get(pl.path.name), id=pl.document) for pl in todo}
+        parse = read_document
+        if isolated:
+            from ingest.worker import parse_in_worker
+            parse = lambda path, meta: parse_in_worker(path, meta, settings)  # noqa: E731
+        parsed = dict(parse_files([pl.path for pl in todo], wanted, progress, parse=parse))
+        fault_point("ingest:parsed")
         results = []
-        for path, doc in parsed:
-            existing = store.document_by_sha(doc.document.sha256)
-            if existing and existing != doc.document.id:
-                results.append(IngestResult(str(path), existing, "unchanged", 0, True, 0))
+        for pl in plans:
+            if pl.action == "unchanged":
+                results.append(IngestResult(str(pl.path), pl.document, "unchanged", 0, True, 0))
                 continue
-            stored = _store_source(settings, path, doc.document.id)
+            doc = parsed[pl.path]
+            doc = replace_field(doc, document=replace_field(doc.document, sha256=pl.sha))
+            old = store.document_or_none(pl.document)
+            stored = _store_source(settings, pl.path, pl.document, pl.sha)
+            fault_point("ingest:source-stored")
             status = store.write_document(doc, stored_file=stored, origin=origin)
+            fault_point("ingest:committed")
+            if old and old.get("stored_file") and old["stored_file"] != stored:
+                (settings.sources_dir / old["stored_file"]).unlink(missing_ok=True)
             warnings = sum(1 for n in doc.notes if n.severity in ("warning", "unparsed"))
-            results.append(IngestResult(str(path), doc.document.id, status, len(doc.records),
-                                        doc.document.recognized, warnings))
+            results.append(IngestResult(str(pl.path), pl.document, status, len(doc.records),
+                                        doc.document.recognized, warnings, _understood_line(doc), pl.renamed_from))
         return results
     finally:
         if own:
             store.close()
+
+
+def replace_meta(meta: DocumentMeta | None, **changes: Any) -> DocumentMeta:
+    return replace_field(meta or DocumentMeta(), **changes)
 
 
 def ingest_corpus(settings: Settings, progress: Progress | None = None) -> list[IngestResult]:
@@ -158,7 +261,8 @@ class RebuildResult:
 
 def rebuild(settings: Settings, paths: Iterable[Path | str] | None = None, *,
             progress: StagedProgress | None = None, origin: str = "ingest",
-            ingest: bool = True, index: bool = True) -> RebuildResult:
+            ingest: bool = True, index: bool = True, replace: str | None = None,
+            isolated: bool = False) -> RebuildResult:
     """Ingest (corpus/, or the given ``paths``) and then build the search index:
     the one path behind `pfkb build`, `pfkb serve` and upload jobs. ``progress``
     hears the stage with each step; an error names the stage it came from by
@@ -171,11 +275,28 @@ def rebuild(settings: Settings, paths: Iterable[Path | str] | None = None, *,
     ingested: list[IngestResult] = []
     if ingest:
         ingested = (ingest_corpus(settings, progress=staged("ingest")) if paths is None else
-                    ingest_paths(settings, paths, origin=origin, progress=staged("ingest")))
+                    ingest_paths(settings, paths, origin=origin, progress=staged("ingest"), replace=replace,
+                                 isolated=isolated))
     if index and progress:  # the stage starts before build_index reports (it may have nothing to do)
         progress("index", "検索索引を更新しています", 0, 0)
     info = build_index(settings, progress=staged("index")) if index else None
     return RebuildResult(ingested, info)
+
+
+def _understood_line(doc: ParsedDocument) -> str:
+    from ingest.report.understood import stored_understanding, understanding_line
+    return understanding_line(stored_understanding(doc.records, doc.notes))
+
+
+def understood_by_document(store: Store) -> dict[str, Any]:
+    """Per document: what the recognisers understood (see ingest.report.understood)."""
+    from ingest.report.understood import stored_understanding, understanding_line
+    notes = store.notes()
+    out = {}
+    for d in store.documents():
+        u = stored_understanding(store.records(document=d["id"]), [n for n in notes if n.document == d["id"]])
+        out[d["id"]] = {**u, "line": understanding_line(u)}
+    return out
 
 
 def stats(store: Store) -> dict[str, Any]:
@@ -191,8 +312,9 @@ def stats(store: Store) -> dict[str, Any]:
         "notes": {
             "unparsed": [n.__dict__ for n in notes if n.severity == "unparsed"],
             "warning": [n.__dict__ for n in notes if n.severity == "warning"],
-            "info": [n.__dict__ for n in notes if n.severity == "info"],
+            "info": [n.__dict__ for n in notes if n.severity == "info" and n.section != UNDERSTOOD_SECTION],
         },
+        "understood": understood_by_document(store),
     }
 
 

@@ -65,6 +65,29 @@ def _sniff_zip(path: Path) -> str:
                        "報告書の PDF・DOCX・HTML かテキスト出力を指定してください")
 
 
+def other_text_encoding(head: bytes) -> str | None:
+    """"UTF-16" or "Shift_JIS" when the first bytes are text in that encoding (a BOM,
+    or NULs every other byte; or not UTF-8 but valid cp932 with Japanese in it)."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16"
+    sample = head[:512]
+    if len(sample) >= 8 and (sample[1::2].count(0) > len(sample) // 4 or sample[0::2].count(0) > len(sample) // 4):
+        return "UTF-16"
+    try:
+        head.decode("utf-8")
+        return None
+    except UnicodeDecodeError as e:
+        if e.start >= len(head) - 4:
+            return None
+    try:
+        text = head.decode("cp932")
+    except UnicodeDecodeError as e:
+        if e.start < len(head) - 2:  # not merely a character cut at the 4 KB boundary
+            return None
+        text = head[:e.start].decode("cp932")
+    return "Shift_JIS" if sum(1 for c in text if "\u3040" <= c <= "\u9fff") >= 2 else None
+
+
 def sniff_format(path: Path) -> str:
     """'pdf', 'docx', 'html' or 'text', judged by content, not by the file name."""
     if not path.exists():
@@ -89,6 +112,10 @@ def sniff_format(path: Path) -> str:
     if _HTML_START.match(head.lstrip(b"\xef\xbb\xbf")) or (
             path.suffix.lower() in (".html", ".htm", ".xhtml") and b"<" in head):
         return "html"  # its own charset (meta) decides how it is decoded
+    encoding = other_text_encoding(head)
+    if encoding:
+        raise NotAPDFError(path, f"{encoding} のテキストです。UTF-8 で読める形にしてください", f"{encoding} text, not UTF-8",
+                           "メモ帳などで開き「UTF-8」で保存し直してください", "save it as UTF-8")
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -132,8 +159,10 @@ def read_model(path: Path | str, settings: ReaderSettings = DEFAULT_SETTINGS) ->
 
 
 def read_document(path: Path | str, meta: DocumentMeta | None = None,
-                  settings: ReaderSettings = DEFAULT_SETTINGS) -> ParsedDocument:
-    """Read and parse one file; raises an ``InputFileError`` subclass on bad input."""
+                  settings: ReaderSettings = DEFAULT_SETTINGS, step_scorer=None) -> ParsedDocument:
+    """Read and parse one file; raises an ``InputFileError`` subclass on bad input. ``step_scorer``
+    (``predict(text, phase)``) infers the steps a document does not label (default: the fitted
+    BM25 classifier of ingest.recognise.steps)."""
     path = Path(path)
     meta = meta or DocumentMeta()
     model = read_model(path, settings)
@@ -144,7 +173,7 @@ def read_document(path: Path | str, meta: DocumentMeta | None = None,
     doc = Document(id=meta.id or default_document_id(path), title=title, file=path.name,
                    sha256=sha256_file(path), format=fmt, publisher=meta.publisher, date=meta.date,
                    region=meta.region, pages=pages)
-    parsed = blocks_to_parsed(blocks, doc)
+    parsed = blocks_to_parsed(blocks, doc, step_scorer)
     unparsed = [n for n in parsed.notes if n.severity == "unparsed"]
     if parsed.records and len(unparsed) > MAX_UNPARSED_SHARE * len(parsed.records) + 5:
         raise TooMuchLossError(path, f"{len(unparsed)} 個の断片を解析できませんでした", "too many unparsed fragments",

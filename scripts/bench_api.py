@@ -131,10 +131,10 @@ def ensure_built(data_dir: Path) -> None:
                    stdout=subprocess.DEVNULL)
 
 
-def start_server(data_dir: Path, port: int, log) -> tuple[subprocess.Popen, float]:
+def start_server(data_dir: Path, port: int, log, workers: int = 1) -> tuple[subprocess.Popen, float]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     t0 = time.perf_counter()
-    proc = subprocess.Popen(pfkb() + ["serve", "--host", "127.0.0.1", "--port", str(port),
+    proc = subprocess.Popen(pfkb() + ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
                              "--data-dir", str(data_dir)], cwd=ROOT, env=env, stdout=log, stderr=log)
     deadline = t0 + 120
     while time.perf_counter() < deadline:
@@ -175,6 +175,7 @@ def main() -> int:
     ap.add_argument("--duration", type=int, default=30, help="seconds per wrk run (default 30)")
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (`pfkb serve --workers`, default 1)")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     args = ap.parse_args()
     if not shutil.which("wrk"):
@@ -188,7 +189,7 @@ def main() -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = open(Path(tempfile.gettempdir()) / f"pfkb-bench-{port}.log", "w")
-    proc, start_s = start_server(data_dir, port, log)
+    proc, start_s = start_server(data_dir, port, log, args.workers)
     results: dict = {"start_s": round(start_s, 3), "questions": len(questions), "connections": args.connections,
                      "duration_s": args.duration, "cores": os.cpu_count()}
     try:
@@ -218,6 +219,7 @@ def main() -> int:
             "/api/search (new query each time)": (f"{base}/api/search", lua_post(
                 "/api/search", [{"query": q, "k": 10} for q in questions], unique_key="query")),
             "/api/ask": (f"{base}/api/ask", lua_post("/api/ask", [{"question": q} for q in questions])),
+            "/api/roadmap": (f"{base}/api/roadmap", None),
         }
         load = {}
         for name, (url, script) in runs.items():

@@ -11,6 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {
     "kb.core": 0,  # records, errors, settings, vocabulary, text normalisation, cache
     "ingest.model": 1, "ingest.readers": 1, "ingest.report": 1, "ingest.read": 1,  # file -> records, pure
+    "ingest.recognise": 1,  # section tree, numbering and label grammars, step classifier (kb.core + ingest.model only)
+    "ingest.worker": 1,  # ingest.read in a limited worker process
     "kb.store": 1,  # SQLite store and stored source files
     "kb.search": 2,  # tokenizer, embedder, index, retrievers, searcher
     "ingest.pipeline": 3,  # read -> store -> index

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -12,12 +13,37 @@ from typing import Any, Callable
 import click
 
 from kb.core.errors import PfkbError
-from kb.core.settings import Settings
+from kb.core.settings import Settings, check_data_dir
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: Any) -> str:
+    """Text for the terminal: control characters (ESC, BEL, … from a file name)
+    shown as \\xNN instead of acting on the terminal; undecodable bytes as \\xNN."""
+    text = str(text)
+    if _SURROGATE.search(text):
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def check_argv(argv: list[str]) -> None:
+    """Arguments that are not valid text in the locale's encoding (``$'\\xff研修'``)
+    arrive as lone surrogates: refuse them here, by position, with exit 2."""
+    for i, arg in enumerate(argv, start=1):
+        if _SURROGATE.search(arg):
+            click.echo(f"エラー: {i} 番目の引数 {printable(arg)!s} に UTF-8 として読めないバイトがあります。"
+                       "UTF-8 の文字で指定してください (argument is not valid UTF-8 text)", err=True)
+            sys.exit(2)
 
 
 def settings_from(ctx: click.Context, **overrides: Any) -> Settings:
     base: Settings = ctx.obj["settings"]
-    return base.with_(**{k: v for k, v in overrides.items() if v is not None})
+    settings = base.with_(**{k: v for k, v in overrides.items() if v is not None})
+    check_data_dir(settings.data_dir)
+    return settings
 
 
 def handle_errors(fn: Callable) -> Callable:
@@ -26,8 +52,12 @@ def handle_errors(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except PfkbError as e:
-            click.echo(f"エラー: {e}", err=True)
+            click.echo(f"エラー: {printable(e)}", err=True)
             sys.exit(e.exit_code)
+        except OSError as e:  # a file system refusal not foreseen above: still a message, not a traceback
+            where = f"{printable(e.filename)}: " if e.filename else ""
+            click.echo(f"エラー: {where}{e.strerror or e} (file system error: {type(e).__name__})", err=True)
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo("中断しました (interrupted)", err=True)
             sys.exit(130)

@@ -4,11 +4,12 @@ here, in one place."""
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 import click
 
-from api.cli.common import Progress, StageBars, settings_from, data_dir_option, echo_json, handle_errors  # noqa: F401
+from api.cli.common import Progress, StageBars, check_argv, printable, settings_from, data_dir_option, echo_json, handle_errors  # noqa: F401
 from kb.core.settings import Settings
 
 
@@ -40,6 +41,8 @@ def build(ctx: click.Context, data_dir: Path | None, corpus_dir: Path | None, no
         bars.close()
     for r in done.ingested:
         click.echo(f"{r.status:9} {r.document}  記録 {r.records} 件" + ("" if r.recognized else "  (構成を認識できず context として取り込み)"))
+        if r.understood:
+            click.echo(f"          {r.understood}")
     if done.index is not None:
         info = done.index
         click.echo(f"索引: {info['path']} (記録 {info['records']} 件, 新規埋め込み {info['embedded']} 件)")
@@ -48,24 +51,30 @@ def build(ctx: click.Context, data_dir: Path | None, corpus_dir: Path | None, no
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @data_dir_option
+@click.option("--replace", "replace", metavar="ID", default=None,
+              help="この ID の文書を置き換える（1 ファイルのみ）。指定しなければ追加し、同じ名前の別の文書があれば別の ID にする")
 @click.pass_context
 @handle_errors
-def ingest(ctx: click.Context, paths: tuple[Path, ...], data_dir: Path | None) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], data_dir: Path | None, replace: str | None) -> None:
     """PDF またはテキスト出力を取り込む（問題があれば何も書き込まない）。"""
     from ingest.pipeline import ingest_paths
     settings = settings_from(ctx, data_dir=data_dir)
     bar = Progress("取り込み")
     try:
-        results = ingest_paths(settings, paths, progress=bar)
+        results = ingest_paths(settings, paths, progress=bar, replace=replace)
     finally:
         bar.close()
     for r in results:
-        click.echo(f"{r.status:9} {r.document}  記録 {r.records} 件 ({r.path})")
+        click.echo(f"{r.status:9} {r.document}  記録 {r.records} 件 ({printable(r.path)})")
+        if r.renamed_from:
+            click.echo(f"注意: {r.note_ja}", err=True)
+        if r.understood:
+            click.echo(f"          {r.understood}")
         if not r.recognized:
-            click.echo(f"警告: {r.path}: 報告書の構成を認識できませんでした。context 記録として取り込みました "
+            click.echo(f"警告: {printable(r.path)}: 報告書の構成を認識できませんでした。context 記録として取り込みました "
                        f"(structure not recognised; ingested as generic context records)", err=True)
         elif r.warnings:
-            click.echo(f"注意: {r.path}: 警告 {r.warnings} 件 — `pfkb stats` で確認できます", err=True)
+            click.echo(f"注意: {printable(r.path)}: 警告 {r.warnings} 件 — `pfkb stats` で確認できます", err=True)
     if any(r.status != "unchanged" for r in results):
         click.echo("検索索引に反映するには `pfkb build` を実行してください", err=True)
 
@@ -87,6 +96,8 @@ def stats(ctx: click.Context, data_dir: Path | None, as_json: bool) -> None:
     click.echo(f"文書 {len(data['documents'])} 件, 記録 {data['records']} 件")
     for d in data["documents"]:
         click.echo(f"  {d['id']} [{d['format']}] {d['title'][:50]}" + ("" if d["recognized"] else " (構成を認識できず)"))
+        if d["id"] in data.get("understood", {}):
+            click.echo(f"      {data['understood'][d['id']]['line']}")
     click.echo("種類別: " + ", ".join(f"{k} {v}" for k, v in sorted(data["by_kind"].items())))
     click.echo(f"{'都市':<10}{'種類':<14}{'段階':<16}件数")
     for row in data["by_city_kind_phase"]:
@@ -138,6 +149,7 @@ cli.add_command(export); cli.add_command(compare); cli.add_command(chart)  # noq
 
 
 def main() -> None:
+    check_argv(sys.argv[1:])
     cli(prog_name="pfkb")
 
 

@@ -24,14 +24,33 @@ def index_missing(settings: Settings) -> bool:
     return not index_usable(settings)
 
 
+def index_stale(settings: Settings) -> bool:
+    """The index was built from other content than the store holds now (a crash
+    between storing an upload's records and rebuilding the index)."""
+    from kb.search.manifest import current_index_dir, read_manifest
+    from kb.store import open_store
+    d = current_index_dir(settings)
+    if d is None or not settings.db_path.exists():
+        return False
+    store = open_store(settings)
+    try:
+        return read_manifest(d).get("corpus_hash") != store.content_hash()
+    finally:
+        store.close()
+
+
 def ensure_built(settings: Settings) -> None:
-    """Ingest corpus/ and build the index when the data dir lacks either."""
+    """Ingest corpus/ and build the index when the data dir lacks either, and
+    rebuild an index that is older than the store."""
     from ingest.pipeline import rebuild
     missing_db = not settings.db_path.exists()
-    if not missing_db and not index_missing(settings):
+    missing_index = missing_db or index_missing(settings)
+    stale = not missing_index and index_stale(settings)
+    if not missing_index and not stale:
         return
     click.echo(f"知識ベースがないため作成します: {settings.data_dir}" if missing_db else
-               "検索索引がない（または設定と合わない）ため作成します", err=True)
+               "検索索引がない（または設定と合わない）ため作成します" if missing_index else
+               "検索索引が知識ベースより古いため作り直します（前回の更新が途中で止まった可能性があります）", err=True)
     bars = StageBars()
     try:
         rebuild(settings, progress=bars, ingest=missing_db)
@@ -49,6 +68,8 @@ def warm_up(app, server) -> None:
         while not server.started and not server.should_exit:
             time.sleep(0.05)
         try:
+            from api.jobs import import_search_stack
+            import_search_stack()
             from kb.search.searcher import search
             search(app.state.settings, "連携PFの立ち上げ", k=1)
         except Exception as e:  # a failed warm-up is only a slower first request
@@ -74,10 +95,15 @@ def announce_when_ready(server, url: str) -> None:
 @click.option("--port", type=int, default=None, help="ポート (default: $PFKB_PORT or 8000)")
 @data_dir_option
 @click.option("--no-build", is_flag=True, help="知識ベースがなくても作らない（/api は 503 を返す）")
+@click.option("--workers", type=click.IntRange(1, 32), default=1, show_default=True,
+              help="ワーカープロセスの数（取り込みジョブを実行するのはそのうち 1 つ）")
 @click.pass_context
 @handle_errors
-def serve(ctx: click.Context, host: str | None, port: int | None, data_dir: Path | None, no_build: bool) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, data_dir: Path | None, no_build: bool,
+          workers: int) -> None:
     """API と画面を http://HOST:PORT/ で提供する（知識ベースがなければ先に作る）。"""
+    import os
+
     import uvicorn
 
     from api.app import create_app
@@ -85,6 +111,12 @@ def serve(ctx: click.Context, host: str | None, port: int | None, data_dir: Path
     settings = settings_from(ctx, host=host, port=port, data_dir=data_dir)
     if not no_build:
         ensure_built(settings)
+    if workers > 1:  # uvicorn starts the processes; each builds its app from the same settings
+        os.environ.update(settings.to_env())
+        click.echo(f"pfkb: http://{settings.host}:{settings.port}/ （{workers} プロセス、API の説明: /docs）", err=True)
+        uvicorn.run("api.app:create_app_from_env", factory=True, host=settings.host, port=settings.port,
+                    workers=workers, log_level="warning", access_log=False)
+        return
     app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
                                            access_log=False))

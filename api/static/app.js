@@ -4,10 +4,11 @@
 import { showAbout } from "./about.js";
 import { initAsk } from "./ask.js";
 import { showCities, showCity, showRoadmap } from "./browse.js";
+import { showSearch } from "./search.js";
 import { initCharts, initCompare, initTrials, showCharts, showTrials } from "./tools.js";
 import { api, el, errorBox, initDialog, meta, setStatus } from "./ui.js";
 
-const VIEWS = ["ask", "roadmap", "cities", "city", "trials", "compare", "charts", "about"];
+const VIEWS = ["ask", "search", "roadmap", "cities", "city", "trials", "compare", "charts", "about"];
 const shown = new Set();
 
 function route() {
@@ -20,10 +21,11 @@ function route() {
     if (a.dataset.view === tab) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
-  const titles = { ask: "質問する", roadmap: "ロードマップ", cities: "自治体", city: rest.join("/"), trials: "試行的事業",
+  const titles = { ask: "質問する", search: "検索", roadmap: "ロードマップ", cities: "自治体", city: rest.join("/"), trials: "試行的事業",
                    compare: "比較", charts: "図・資料出力", about: "資料について" };
   document.title = `${titles[name]} — 連携PF 知識ベース`;
   if (name === "city") showCity(rest.join("/"));
+  else if (name === "search") showSearch();
   else if (!shown.has(name)) {
     shown.add(name);
     ({ roadmap: showRoadmap, cities: showCities, trials: showTrials, charts: showCharts, about: showAbout }[name] || (() => {}))();

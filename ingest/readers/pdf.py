@@ -601,6 +601,9 @@ def join_pages(pages: list[tuple[int, list[Para | PageTable | TocLines]]], right
 
 def check_text_layer(path: Path, pages: list[RawPage]) -> None:
     """A scanned PDF has images but no characters: say which page, and to OCR it."""
+    if not pages:
+        raise CorruptPDFError(path, "PDF にページがありません（0 ページ）", f"the PDF has no pages: {Path(path).name}",
+                              "元の PDF を書き出し直してください", "export it again")
     blank = [p for p in pages if not any(c.text.strip() for c in p.chars)]
     if not pages or len(blank) == len(pages) or \
             sum(1 for p in blank if p.images) * 2 > len(pages):

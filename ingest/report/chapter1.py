@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 from ingest.model import Paragraph, Row, cell_to_items, join_lines, continue_row
+from ingest.recognise.numbering import numbering_of
 from ingest.report.context import ParseContext, Unit, add_context, unit_marker_text
 from kb.core.normalize import squash
 from ingest.report.phases import phase_from_line, step_from_name, step_mark, strip_step_mark
 from ingest.report.values import fiscal_year
 
-_SUMMARY_START = re.compile(r"^3\)各自治体が官民連携PFに取り組む上での留意点")
 _OVERVIEW_ROW = re.compile(r"^(\d{1,2})\s*(\S{1,8}?[市区町村])$")
 _REGION = re.compile(r"^[(（]([^)）]*地域)[)）]$")
 _OVERVIEW_COLS = ("research", "plan", "do_support", "do_pr")
@@ -18,9 +18,26 @@ _OVERVIEW_LABELS = {"research": "R:Research（地域ニーズ・シーズ把握�
                     "do_support": "D:Do 支援提供", "do_pr": "D:Do 広報・周知"}
 
 
+def is_overview_row(row: Row) -> bool:
+    """A row of the municipality map: its first cell is a number and a municipality (「3 熊本市」)."""
+    return bool(row.cells) and bool(_OVERVIEW_ROW.match(squash(row.cells[0])))
+
+
+def _summary_start(units: list[Unit]) -> int | None:
+    """Where the cross-city lessons start: the heading before the first phase line."""
+    first = next((i for i, u in enumerate(units)
+                  if (t := unit_marker_text(u)) and phase_from_line(re.sub(r"^-\s*", "", t.strip()))), None)
+    if first is None:
+        return None
+    for i in range(first - 1, max(-1, first - 6), -1):
+        u = units[i]
+        if isinstance(u, Paragraph) and numbering_of(u.text) is not None:
+            return i
+    return first
+
+
 def chapter1_units_to_records(ctx: ParseContext, units: list[Unit], *, section: str) -> None:
-    start = next((i for i, u in enumerate(units)
-                  if isinstance(u, Paragraph) and _SUMMARY_START.match(squash(u.text))), None)
+    start = _summary_start(units)
     before = units if start is None else units[:start]
     after = [] if start is None else units[start:]
     rest = overview_units_to_records(ctx, before, section=section)

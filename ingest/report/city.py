@@ -43,6 +43,13 @@ def _marker(u: Unit) -> tuple[str, str] | None:
     return None
 
 
+def has_report_parts(units: list[Unit]) -> bool:
+    """Whether the section is cut into the model-project report's numbered parts (at least two of
+    取組の全体像, 試行的事業一覧, 行程, 留意点 …); otherwise the general recognisers read it."""
+    modes = {m[0] for u in units if (m := _marker(u))}
+    return len(modes - {"image", "column"}) >= 2
+
+
 def split_parts(units: list[Unit]) -> list[tuple[str, str, list[Unit]]]:
     parts: list[tuple[str, str, list[Unit]]] = [("profile", "1. 取組の全体像", [])]
     for u in units:

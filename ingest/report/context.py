@@ -55,8 +55,9 @@ def span(units: list[Unit]) -> Loc:
     pages = [l.page for l in locs if l.page is not None]
     lines = [l.line for l in locs if l.line is not None]
     ends = [l.end_line or l.line for l in locs if l.line is not None]
+    first = next((l for l in locs if l.page is not None and l.page == min(pages)), None) if pages else None
     return Loc(page=min(pages) if pages else None, line=min(lines) if lines else None,
-               end_line=max(ends) if ends else None)
+               end_line=max(ends) if ends else None, printed_page=first.printed_page if first else None)
 
 
 def bigrams(s: str) -> set[str]:
@@ -77,7 +78,7 @@ class ParseContext:
 
     def source(self, section: str, loc: Loc) -> Source:
         lines = (loc.line, loc.end_line or loc.line) if loc.line is not None else None
-        return Source(self.document, section, page=loc.page, lines=lines)
+        return Source(self.document, section, page=loc.page, lines=lines, printed_page=loc.printed_page)
 
     def add(self, kind: str, *, city: str | None, section: str, loc: Loc, title: str, text: str,
             step: str | None = None, phase: str | None = None, scope: str | None = None,
@@ -107,7 +108,7 @@ CONTEXT_CHUNK = 700
 
 
 def add_context(ctx: ParseContext, units: list[Unit], *, city: str | None, section: str,
-                title: str = "") -> None:
+                title: str = "", **fields: Any) -> None:
     """Leftover narrative as ``context`` records, chunked at headings and ~700 characters."""
     chunk: list[Unit] = []
     chunk_title = title
@@ -118,7 +119,7 @@ def add_context(ctx: ParseContext, units: list[Unit], *, city: str | None, secti
         text = "\n".join(unit_text(u) for u in chunk).strip()
         if text and len(squash(text)) >= 8:
             ctx.add("context", city=city, section=section, loc=span(chunk),
-                    title=chunk_title or text.split("\n")[0][:40], text=text)
+                    title=chunk_title or text.split("\n")[0][:40], text=text, **fields)
         chunk, size = [], 0
 
     for u in units:

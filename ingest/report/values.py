@@ -52,13 +52,33 @@ class Population:
     raw: str
 
 
-def parse_population(text: str) -> Population | None:
-    """"1,612,392(人) <令和2年10月/国勢調査>" → 1612392 as of 2020-10."""
-    s = squash(text)
-    m = _POP.search(s)
-    if not m:
+_POP_KANJI = re.compile(r"(?:約)?(?:(?P<man>\d+(?:\.\d+)?)万)?(?:(?P<sen>\d+(?:\.\d+)?)千)?(?P<rest>[\d,]*)\s*\(?人\)?")
+
+
+def kanji_number(text: str) -> int | None:
+    """「161万2,392」 → 1612392, 「73万7千」 → 737000, 「26.7万」 → 267000, 「1,612,392」 → 1612392."""
+    m = _POP_KANJI.fullmatch(squash(text).rstrip("人()")) or _POP_KANJI.fullmatch(squash(text))
+    if not m or not (m.group("man") or m.group("sen") or m.group("rest")):
         return None
-    value = int(m.group(1).replace(",", ""))
+    value = float(m.group("man") or 0) * 10_000 + float(m.group("sen") or 0) * 1_000
+    rest = (m.group("rest") or "").replace(",", "")
+    return int(round(value + (int(rest) if rest else 0)))
+
+
+def parse_population(text: str) -> Population | None:
+    """"1,612,392(人) <令和2年10月/国勢調査>" → 1612392 as of 2020-10; 「161万2,392人」 and
+    「約73万7千人」 in 万/千 notation too."""
+    s = squash(text)
+    k = re.search(r"約?\d+(?:\.\d+)?万(?:\d+(?:\.\d+)?千)?[\d,]*\s*\(?人|約?\d+(?:\.\d+)?千[\d,]*\s*\(?人", s)
+    m = _POP.search(s)
+    if k:
+        value = kanji_number(k.group(0))
+    elif m:
+        value = int(m.group(1).replace(",", ""))
+    else:
+        return None
+    if value is None:
+        return None
     d = _DATE.search(s)
     date = None
     if d:

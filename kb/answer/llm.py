@@ -9,7 +9,9 @@ the prompt templates, never a default (OpenAI) model."""
 from __future__ import annotations
 
 import json
+import logging
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
@@ -23,12 +25,15 @@ from llama_index.core.prompts import ChatPromptTemplate
 from pydantic import Field
 
 from kb.core.errors import LLMError, SettingsError
+from kb.core.redact import redact
 from kb.answer.grounding import GroundingChecker
 from kb.answer.llm_verify import MARK, NO_ANSWER, verify_reply
 from kb.search.nodes import KIND_LABELS
 from kb.core.records import PHASE_LABELS, Record, step_label
 from kb.core.settings import Settings
 from kb.search.tokenize import Tokenizer
+
+log = logging.getLogger("pfkb.llm")
 
 PROSE_WORD_COVERAGE = 0.7  # share of a sentence's content words found in its cited records; numbers are strict
 MAX_RECORD_CHARS = 700  # record text shown to the model; verification reads the whole record
@@ -175,15 +180,20 @@ class OpenAICompatibleLLM(CustomLLM):
 
     def _error(self, ja: str, en: str) -> LLMError:
         url = _redact_userinfo(self.url)
-        ja, en = f"LLM エンドポイント {url} : {ja}", f"LLM endpoint {url}: {en}"
-        if self.api_key:  # a server may echo the key back in its error body
-            ja, en = ja.replace(self.api_key, "***"), en.replace(self.api_key, "***")
-        return LLMError(ja, en)
+        secrets = [self.api_key, *_userinfo(self.url)]  # a server may echo credentials back in its error body
+        e = LLMError(redact(f"LLM エンドポイント {url} : {ja}", secrets), redact(f"LLM endpoint {url}: {en}", secrets))
+        e.public_ja = ja  # our fixed words only, never the server's body: what a client may see
+        return e
 
 
 def _snippet(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _userinfo(url: str) -> list[str]:
+    m = re.match(r"[a-z][a-z0-9+.-]*://([^/@]*)@", url, re.I)
+    return [p for p in re.split(r":", m.group(1)) if p] + [m.group(1)] if m else []
 
 
 def _redact_userinfo(url: str) -> str:
@@ -292,7 +302,20 @@ def synthesize_or_error(settings: Settings, question: str, records: Sequence[Rec
     try:
         return synthesize(settings, question, records, mark=mark, renumber=renumber, llm=llm)
     except (LLMError, SettingsError) as e:
-        return _failed(str(e), llm.metadata.model_name if llm else settings.llm_model)
+        return _failed(public_error(e, settings), llm.metadata.model_name if llm else settings.llm_model)
+
+
+def public_error(e: Exception, settings: Settings) -> str:
+    """What a client may read about a failed LLM call: our fixed message and a
+    request id; the detail (status, the server's body) goes to the server log
+    with every credential form redacted."""
+    secrets = [settings.llm_api_key, *_userinfo(settings.llm_base_url)]
+    if isinstance(e, SettingsError):
+        return redact(str(e), secrets)
+    rid = uuid.uuid4().hex[:12]
+    log.warning("LLM request %s failed: %s", rid, redact(str(e), secrets))
+    return (f"LLM の回答を得られませんでした: {getattr(e, 'public_ja', 'エラーが発生しました')}"
+            f"（参照番号 {rid}。詳細はサーバーのログにあります） (LLM request failed; request id {rid})")
 
 
 def _failed(message: str, model: str) -> LLMAnswer:

@@ -19,6 +19,16 @@ class PfkbError(Exception):
     def __str__(self) -> str:
         return f"{self.message_ja} ({self.message_en})" if self.message_en else self.message_ja
 
+    def __reduce__(self):  # pickled whole (a worker process sends its error back)
+        return _restore, (type(self), dict(self.__dict__))
+
+
+def _restore(cls: type, state: dict) -> "PfkbError":
+    e = cls.__new__(cls)
+    Exception.__init__(e, state.get("message_ja", ""), state.get("message_en", ""))
+    e.__dict__.update(state)
+    return e
+
 
 class InputFileError(PfkbError):
     """A file given to ingest cannot be read as a report: what is wrong with it

@@ -41,7 +41,7 @@ STEP_NAMES = {s[0]: s[2] for s in STEPS}
 STEP_MARKS = {"1": "①", "2": "②", "3": "③", "4-1": "④-1", "4-2": "④-2", "5": "⑤",
               "6": "⑥", "7": "⑦", "8": "⑧", "9": "⑨"}
 
-KINDS = ("lesson", "breakthrough", "trial", "profile", "column", "summary", "overview", "context")
+KINDS = ("lesson", "breakthrough", "trial", "profile", "column", "summary", "overview", "measure", "context")
 PATH_SEPARATOR = " › "  # between the parts of a citation's section path
 PATH_PART_CHARS = 16  # a part of a section path longer than this is cut with 「…」
 FIRST_PART_CHARS = 20  # … the first part (「2-2 熊本市」, 「1-4 調査研究事業の詳細…」)
@@ -69,6 +69,7 @@ class Source:
     section: str  # section path, e.g. "2-2. 熊本市 / 4. 連携PFの行程および実務上の留意点"
     page: int | None = None  # PDF page (1-based)
     lines: tuple[int, int] | None = None  # text export line range (1-based, inclusive)
+    printed_page: str | None = None  # the page number printed on that page ("24"), where there is one
 
     @property
     def section_code(self) -> str:
@@ -78,6 +79,8 @@ class Source:
         return code
 
     def locator(self) -> str:
+        if self.printed_page:
+            return f"p.{self.printed_page}"
         if self.page is not None:
             return f"p.{self.page}"
         if self.lines:
@@ -87,13 +90,13 @@ class Source:
 
     def to_dict(self) -> dict[str, Any]:
         return {"document": self.document, "section": self.section, "page": self.page,
-                "lines": list(self.lines) if self.lines else None}
+                "lines": list(self.lines) if self.lines else None, "printed_page": self.printed_page}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Source":
         lines = d.get("lines")
         return cls(document=d["document"], section=d.get("section") or "", page=d.get("page"),
-                   lines=tuple(lines) if lines else None)
+                   lines=tuple(lines) if lines else None, printed_page=d.get("printed_page"))
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,7 @@ class ParsedDocument:
     records: tuple[Record, ...]
     facts: tuple[Fact, ...]
     notes: tuple[ParseNote, ...]
+    understood: Mapping[str, Any] = field(default_factory=dict)  # what the recognisers found (ingest.report.understood)
 
 
 @dataclass(frozen=True)

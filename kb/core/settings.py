@@ -28,6 +28,9 @@ class Settings:
     admin_token: str = ""  # empty = upload endpoint off
     max_upload_mb: int = 50
     max_question_chars: int = 500
+    max_json_kb: int = 64  # request bodies other than uploads
+    parse_memory_mb: int = 2048  # address space of the worker that parses an upload
+    parse_timeout_s: float = 300.0
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -44,6 +47,9 @@ class Settings:
             raise SettingsError(f"embed_threads={self.embed_threads}, embed_pool={self.embed_pool}: 正の整数を指定してください")
         if self.max_upload_mb <= 0:
             raise SettingsError(f"max_upload_mb={self.max_upload_mb}: 正の整数を指定してください")
+        for name in ("max_json_kb", "parse_memory_mb", "parse_timeout_s"):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{name}={getattr(self, name)}: 正の数を指定してください", f"{name} must be positive")
         if not (0 < self.port < 65536):
             raise SettingsError(f"port={self.port}: 1〜65535 を指定してください")
 
@@ -82,12 +88,39 @@ class Settings:
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **changes)
 
+    def to_env(self) -> dict[str, str]:
+        """These settings as PFKB_* variables (for worker processes that build
+        their own Settings with ``from_env``)."""
+        return {ENV_PREFIX + f.name.upper(): str(getattr(self, f.name)) for f in fields(self)}
+
     def public(self) -> dict[str, Any]:
         """Settings as shown to users (the key is never shown)."""
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["llm_api_key"] = "***" if self.llm_api_key else ""
         d["admin_token"] = "***" if self.admin_token else ""
         return {k: str(v) if isinstance(v, Path) else v for k, v in d.items()}
+
+
+def check_data_dir(path: Path) -> None:
+    """A data dir that is a file, or lies where nothing can be written (/proc,
+    /sys, a read-only place), is refused with its path and the fix."""
+    p = Path(path)
+    resolved = p.resolve()
+    if p.exists() and not p.is_dir():
+        raise SettingsError(f"データディレクトリ {p} はファイルです。フォルダを指定してください（--data-dir または PFKB_DATA_DIR）",
+                            f"data dir {p} is a file, not a folder")
+    if resolved.parts[:2] in (("/", "proc"), ("/", "sys"), ("/", "dev")):
+        raise SettingsError(f"データディレクトリ {p} は {'/'.join(resolved.parts[:2])[1:]} の下にあり使えません。"
+                            "書き込めるフォルダを指定してください", f"data dir {p} is under a virtual file system")
+    probe = p
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise SettingsError(f"データディレクトリ {p} を作れません: {probe} はファイルです",
+                            f"cannot create data dir {p}: {probe} is a file")
+    if not p.exists() and not os.access(probe, os.W_OK):
+        raise SettingsError(f"データディレクトリ {p} を作れません: {probe} に書き込む権限がありません",
+                            f"cannot create data dir {p}: {probe} is not writable")
 
 
 def _convert(name: str, typ: Any, raw: str) -> Any:

@@ -21,6 +21,7 @@ import numpy as np
 
 from kb.core.tuning import AnswerTuning, SearchTuning
 from kb.search.embed import EmbeddingCache, embed_passages, make_embedder
+from kb.core.faults import fault_point
 from kb.search.manifest import (CURRENT, current_index_dir, expected_manifest, read_manifest,  # noqa: F401
                                require_index)
 from kb.search.nodes import node_text, record_to_node
@@ -113,6 +114,7 @@ def build_index(settings: Settings, progress: Progress | None = None, *, force: 
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    fault_point("index:written")
     _switch(root, final.name)
     _cleanup(root, keep={final.name, cur.name if cur else ""})
     return {"path": str(final), "records": len(records), "embedded": embedded, "status": "built"}

@@ -120,7 +120,7 @@ class Store:
                 [(r.id, doc.id, i, r.kind, r.city, r.phase, r.step, r.scope, r.title, r.text, r.source.section,
                   r.source.page, r.source.lines[0] if r.source.lines else None,
                   r.source.lines[1] if r.source.lines else None,
-                  json.dumps(dict(r.fields), ensure_ascii=False)) for i, r in enumerate(parsed.records)])
+                  json.dumps(_fields_with_printed_page(r), ensure_ascii=False)) for i, r in enumerate(parsed.records)])
             c.executemany("INSERT INTO facts VALUES (?,?,?,?,?,?,?)",
                           [(doc.id, f.city, f.name, f.value, f.raw, f.record_id, f.where) for f in parsed.facts])
             c.executemany("INSERT INTO notes VALUES (?,?,?,?,?,?,?)",
@@ -142,6 +142,10 @@ class Store:
         if row is None:
             raise NotFoundError(f"文書 {doc_id!r} はありません", f"unknown document {doc_id!r}")
         return dict(row)
+
+    def document_or_none(self, doc_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return dict(row) if row else None
 
     def records(self, *, kind: str | None = None, city: str | None = None, step: str | None = None,
                 phase: str | None = None, document: str | None = None) -> list[Record]:
@@ -185,12 +189,25 @@ class Store:
         return h.hexdigest()[:16]
 
 
+_PRINTED = "_printed_page"  # kept with the fields so that the table's columns stay as they are
+
+
+def _fields_with_printed_page(r: Record) -> dict:
+    fields = dict(r.fields)
+    if r.source.printed_page:
+        fields[_PRINTED] = r.source.printed_page
+    return fields
+
+
 def _row_to_record(r: sqlite3.Row) -> Record:
     lines = (r["line_start"], r["line_end"]) if r["line_start"] is not None else None
+    fields = json.loads(r["fields"])
+    printed = fields.pop(_PRINTED, None)
     return Record(id=r["id"], kind=r["kind"], city=r["city"], phase=r["phase"], step=r["step"],
                   scope=r["scope"], title=r["title"], text=r["text"],
-                  source=Source(r["document_id"], r["section"], page=r["page"], lines=lines),
-                  fields=json.loads(r["fields"]))
+                  source=Source(r["document_id"], r["section"], page=r["page"], lines=lines,
+                                printed_page=printed),
+                  fields=fields)
 
 
 def open_store(settings: "Settings", *, create: bool = False) -> Store:

@@ -1,0 +1,246 @@
+"""General recognisers: numbering grammar, section tree, municipality headings, label:value
+grammar, numbered items with labelled fields, and the national plan (a real PDF) as a fixture."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ingest.model import Loc, Paragraph
+from ingest.recognise.labels import canonical_label, split_labelled_fields
+from ingest.recognise.municipality import municipality_of
+from ingest.recognise.numbering import numbering_of
+from ingest.recognise.tree import blocks_to_tree
+from ingest.report.parse import blocks_to_parsed
+from kb.core.records import Document
+from tests.golden_records import DOCUMENTS, GOLDEN, parse, records_summary
+
+
+def paras(text: str) -> list[Paragraph]:
+    return [Paragraph(line, Loc(line=i, end_line=i)) for i, line in enumerate(text.strip().split("\n"), 1) if line.strip()]
+
+
+def doc(id_="d") -> Document:
+    return Document(id=id_, title="テスト文書", file="t.txt", sha256="0", format="text")
+
+
+@pytest.mark.parametrize("line,style,num,title", [
+    ("第2章 事例集", "chapter", "第2章", "事例集"),
+    ("第三部 資料", "part", "第三部", "資料"),
+    ("2-1. 福岡市", "dash", "2-1.", "福岡市"),
+    ("II.孤独・孤立対策の基本的考え方等", "roman", "II.", "孤独・孤立対策の基本的考え方等"),
+    ("(1)重点計画に定める事項", "paren", "(1)", "重点計画に定める事項"),
+    ("① 主担当部署の設定", "circled", "①", "主担当部署の設定"),
+    ("【それぞれの段階での留意点】", "bracket", "【それぞれの段階での留意点】", "それぞれの段階での留意点"),
+    ("第1段階 構想期", "stage", "第1段階", "構想期"),
+    ("施策No.12", "item_no", "施策No.12", ""),
+])
+def test_numbering_grammar(line, style, num, title):
+    n = numbering_of(line)
+    assert (n.style, n.numbering, n.title) == (style, num, title)
+
+
+@pytest.mark.parametrize("line", ["1.5倍に増えた", "1-2月に実施", "令和6年度", "・箇条書き"])
+def test_numbers_inside_text_are_not_numbering(line):
+    assert numbering_of(line) is None
+
+
+def test_levels_follow_first_appearance_not_titles():
+    tree = blocks_to_tree(paras("""
+Ⅰ はじめに
+1. 背景
+本文。
+(1) 経緯
+本文。
+① 細目
+本文。
+(2) 課題
+本文。
+2. 目的
+本文。
+Ⅱ 方針
+1. 基本
+本文。
+"""))
+    outline = [(s.level, s.title) for s in tree.walk() if s.heading is not None]
+    assert outline == [(1, "はじめに"), (2, "背景"), (3, "経緯"), (4, "細目"), (3, "課題"), (2, "目的"),
+                       (1, "方針"), (2, "基本")]
+    assert [s.title for s in tree.children[0].children[0].children] == ["経緯", "課題"]
+
+
+def test_an_enumeration_inside_text_is_not_a_heading():
+    tree = blocks_to_tree(paras("""
+1. 定める事項
+法律には次の事項を定める。
+(1) 基本的な方針
+(2) 講ずべき施策
+(3) その他必要な事項
+以上を定める。
+"""))
+    assert [s.title for s in tree.walk() if s.heading is not None] == ["定める事項"]
+
+
+def test_a_list_opening_under_a_sibling_style_nests_below_it():
+    """① first met beside (1) (same depth) and later opening a list right under a (1) heading."""
+    tree = blocks_to_tree(paras("""
+1. 基本理念
+① 第一の理念について述べる
+本文。
+(1) 社会全体での対応
+本文。
+2. 基本方針
+(1) 声を上げやすい社会
+本文。
+① 実態把握
+本文。
+② 情報発信
+本文。
+"""))
+    second = tree.children[1]
+    assert [c.title for c in second.children] == ["声を上げやすい社会"]
+    assert [c.title for c in second.children[0].children] == ["実態把握", "情報発信"]
+
+
+@pytest.mark.parametrize("title,city", [("福岡市", "福岡市"), ("福岡県福岡市", "福岡市"), ("東京都中野区", "中野区"),
+                                        ("京都府京都市", "京都市"), ("呉市", "呉市"), ("千葉県 市原市", "市原市"),
+                                        ("北海道札幌市", "札幌市"), ("市原市(千葉県)", "市原市")])
+def test_municipality_headings_with_or_without_prefecture(title, city):
+    assert municipality_of(title).city == city
+
+
+@pytest.mark.parametrize("title", ["事例集", "本市", "都市", "福岡市の取組と課題について", "市区町村"])
+def test_other_headings_name_no_municipality(title):
+    assert municipality_of(title) is None
+
+
+def test_label_synonyms():
+    assert canonical_label("委託先") == canonical_label("発注先") == "vendor"
+    assert canonical_label("事業費") == canonical_label("費用") == "cost"
+    assert canonical_label("所管部署") == canonical_label("担当課") == "department"
+    assert canonical_label("総人口") == "population"
+    assert canonical_label("感想") is None
+
+
+def test_label_value_grammar():
+    fields, free = split_labelled_fields(["前書き", "＜現状＞ 相談が増えている", "続きの行", "【課題】", "人材不足",
+                                          "委託先：株式会社A"])
+    assert free == "前書き"
+    assert fields == {"現状": "相談が増えている\n続きの行", "課題": "人材不足", "委託先": "株式会社A"}
+
+
+PLAN_PART_III = """
+III.具体的施策
+1.声を上げやすい社会とする
+(1)孤独・孤立の実態把握
+施策No.1
+● 孤独・孤立の実態把握に関する全国調査の実施【内閣府】
+＜施策の概要＞
+全国調査を毎年実施する。
+＜現状＞
+令和6年の調査では約4割が孤独感を感じている。
+＜課題＞
+若年層の回答率が低い。
+【目標及び達成の期間】
+毎年度調査を実施し結果を公表する。
+施策No.2
+● 地方公共団体による実態把握の支援【内閣府、総務省】
+＜施策の概要＞
+地方公共団体の調査を支援する。
+＜今後の取組方針＞
+調査の手引きを改定する。
+"""
+
+
+def test_numbered_items_with_labelled_fields_become_one_measure_each():
+    parsed = blocks_to_parsed(paras(PLAN_PART_III), doc())
+    measures = [r for r in parsed.records if r.kind == "measure"]
+    assert [m.title for m in measures] == ["孤独・孤立の実態把握に関する全国調査の実施", "地方公共団体による実態把握の支援"]
+    first, second = measures
+    assert first.fields["owner"] == "内閣府" and second.fields["owner"] == "内閣府、総務省"
+    assert first.fields["number"] == "施策No.1"
+    assert set(first.fields["labelled_fields"]) == {"施策の概要", "現状", "課題", "目標及び達成の期間"}
+    assert "若年層" in first.fields["labelled_fields"]["課題"]
+    assert "III.具体的施策" in first.source.section and "(1)孤独・孤立の実態把握" in first.source.section
+    assert parsed.understood["recognisers"] == {"measure": 2}
+
+
+def test_a_document_without_structure_says_why():
+    parsed = blocks_to_parsed(paras("ただの文章です。\n" * 3 + "もう一つの段落です。"), doc())
+    assert {r.kind for r in parsed.records} == {"context"}
+    assert "見つかりません" in parsed.understood["why"]
+    assert any("構造化できる記録はありません" in n.message for n in parsed.notes)
+
+
+# --- the national plan (a real government PDF) ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return parse("juten_keikaku_r7_gaiyou_kihonhoushin.pdf")
+
+
+def test_plan_matches_its_golden_records(plan):
+    golden = json.loads((GOLDEN / DOCUMENTS["juten_keikaku_r7_gaiyou_kihonhoushin.pdf"]).read_text(encoding="utf-8"))
+    assert records_summary(plan) == golden, "regenerate on purpose: python -m tests.golden_records"
+
+
+def test_plan_has_a_record_for_every_numbered_section(plan):
+    from ingest.recognise.tree import blocks_to_tree  # noqa: F401  (the tree is what the records follow)
+    sections = {r.source.section for r in plan.records}
+    for part in ("I.重点計画について / 1. 推進法の規定と重点計画の関係 / (1)重点計画に定める事項",
+                 "II.孤独・孤立対策の基本的考え方等 / 4. 孤独・孤立対策の施策の推進体制等 / (3)重点計画の見直し"):
+        assert part in sections
+    nested = [s for s in sections if s.endswith("③連携の基盤となるプラットフォームの形成")]
+    assert nested and "(4)孤独・孤立対策に取り組むNPO等の活動をきめ細かく支援し" in nested[0]
+    assert all(r.city is None and r.source.page for r in plan.records)
+    assert max(len(r.text) for r in plan.records) < 1600  # bounded passages
+    assert plan.understood["unplaced_pages"] == []
+
+
+def test_plan_contents_list_is_not_taken_for_headings(plan):
+    front = [r for r in plan.records if r.source.page == 3]
+    assert not front, "the contents page (p.3) must not become records"
+
+
+def test_stats_say_what_was_understood_per_document(tmp_path, corpus_parsed):
+    from ingest.pipeline import ingest_paths, stats
+    from kb.core.settings import Settings
+    from kb.store import open_store
+    from tests.reorganised_render import RENDITIONS, records_to_report
+    reorg = tmp_path / "reorganised.txt"
+    reorg.write_text(records_to_report(corpus_parsed.records, RENDITIONS[0]), encoding="utf-8")
+    prose = tmp_path / "prose.txt"
+    prose.write_text("はじめに\n地域のつながりについて述べる。\nさらに詳しく述べる。\n", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path)
+    results = {r.document: r for r in ingest_paths(settings, [reorg, prose])}
+    assert "自治体（一般形式） 15" in results["reorganised"].understood  # 3 city sections + 4 phases × 3 cities
+    assert "推定 33" in results["reorganised"].understood
+    store = open_store(settings)
+    try:
+        u = stats(store)["understood"]
+    finally:
+        store.close()
+    assert u["reorganised"]["recognisers"]["lesson"] == 33 and u["reorganised"]["structured_share"] > 0.8
+    assert u["reorganised"]["steps"] == {"label": 0, "inferred": 33, "none": 0}
+    assert u["prose"]["records_by_kind"] == {"context": 1} and u["prose"]["structured_share"] == 0
+    assert "見つかりません" in u["prose"]["why"] and "context 1 件" in u["prose"]["line"]
+
+
+def test_bullets_under_phase_headings_outside_any_city_are_cross_city_summaries():
+    parsed = blocks_to_parsed(paras("""
+第3章 自治体への示唆
+1. 構想期
+○ 庁内で主担当部署を早めに決める
+－ 福祉部局に限らず、外部と連携しやすい部署が担うとよい
+2. 検討期
+・ 地域の現状を調査で把握し、関係団体をリストアップする
+3. 設立期
+○ 情報発信で域内の団体に参加を呼びかける
+4. 運営期
+○ 地域協議会の設置を見据えて参加団体を広げる
+"""), doc())
+    summ = [r for r in parsed.records if r.kind == "summary"]
+    assert [r.phase for r in summ] == ["initial", "preparation", "launch", "self_sustaining"]
+    assert all(r.city is None and r.fields["step_source"] == "inferred" for r in summ)
+    assert summ[0].step == "1" and summ[0].fields["phase_label"] == "構想期"
+    assert "外部と連携しやすい" in summ[0].text

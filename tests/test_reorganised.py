@@ -1,0 +1,165 @@
+"""The same facts in another contractor's layout (tests/reorganised_render.py): the general
+recognisers must find the lessons with their city and phase (≥ 95%), infer their steps (≥ 85%, with
+a classifier that never saw the city it predicts), and the trials with vendor and cost; removing any
+one heading of a rendered report loses at most that section's records."""
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ingest.readers.text import text_to_blocks
+from ingest.recognise.steps import StepClassifier, step_name_examples
+from ingest.report.context import similarity
+from ingest.report.parse import blocks_to_parsed
+from kb.core.records import Document
+from tests.reorganised_render import RENDITIONS, records_to_report, report_to_html
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from fit_steps import labelled_examples  # noqa: E402
+
+CITIES = ("福岡市", "熊本市", "市原市")
+DOC = Document(id="reorganised", title="再構成版報告書", file="r.txt", sha256="0", format="text")
+
+
+def source_lessons(corpus_parsed):
+    return [r for r in corpus_parsed.records if r.kind == "lesson" and not r.fields.get("schedule_only") and r.text]
+
+
+def held_out_classifier(corpus_parsed, city: str) -> StepClassifier:
+    """Fitted on the step names and the labelled lessons of the OTHER cities only."""
+    return StepClassifier(step_name_examples() + [(e["step"], e["text"]) for e in
+                                                  labelled_examples(corpus_parsed.records, {city})])
+
+
+def parse_text(text: str, classifier=None):
+    return blocks_to_parsed(text_to_blocks(text), DOC, classifier)
+
+
+def match(found, wanted, threshold=0.8):
+    best = max(found, key=lambda x: similarity(x.title, wanted.title), default=None)
+    return best if best is not None and similarity(best.title, wanted.title) >= threshold else None
+
+
+def lesson_scores(corpus_parsed, parse) -> tuple[float, float, int]:
+    """(share with the right city and phase, share with the right step, lessons) over three folds,
+    each parsed with a classifier that did not see the fold's city."""
+    src = source_lessons(corpus_parsed)
+    right_place = right_step = 0
+    for city in CITIES:
+        got = [r for r in parse(held_out_classifier(corpus_parsed, city)).records if r.kind == "lesson"]
+        for r in (x for x in src if x.city == city):
+            m = match(got, r)
+            right_place += bool(m and m.city == r.city and m.phase == r.phase)
+            right_step += bool(m and m.step == r.step)
+    return right_place / len(src), right_step / len(src), len(src)
+
+
+@pytest.mark.parametrize("rd", RENDITIONS, ids=lambda r: r.name)
+def test_lessons_found_with_city_phase_and_inferred_step(corpus_parsed, rd):
+    text = records_to_report(corpus_parsed.records, rd)
+    place, step, n = lesson_scores(corpus_parsed, lambda clf: parse_text(text, clf))
+    assert n >= 30
+    assert place >= 0.95, f"{rd.name}: {place:.1%} of lessons with the right city and phase"
+    assert step >= 0.85, f"{rd.name}: {step:.1%} of lessons with the right step"
+
+
+@pytest.mark.parametrize("rd", RENDITIONS, ids=lambda r: r.name)
+def test_steps_are_marked_inferred_with_confidence_and_own_phase_label(corpus_parsed, rd):
+    parsed = parse_text(records_to_report(corpus_parsed.records, rd))
+    lessons = [r for r in parsed.records if r.kind == "lesson"]
+    assert lessons and all(r.fields["step_source"] == "inferred" for r in lessons)
+    assert all(0 < r.fields["step_confidence"] <= 1 for r in lessons)
+    assert {r.fields["phase_label"] for r in lessons} == set(rd.phase_names)
+    assert parsed.understood["steps"]["inferred"] == len(lessons)
+
+
+@pytest.mark.parametrize("rd", RENDITIONS, ids=lambda r: r.name)
+def test_trials_profiles_and_breakthroughs_in_labelled_blocks(corpus_parsed, rd):
+    parsed = parse_text(records_to_report(corpus_parsed.records, rd))
+    src = [r for r in corpus_parsed.records if r.kind == "trial"]
+    got = [r for r in parsed.records if r.kind == "trial"]
+    assert Counter(r.city for r in got) == Counter(r.city for r in src)
+    for t in src:
+        m = match(got, t, 0.95)
+        assert m is not None, t.title
+        assert m.fields["vendor"] == t.fields["vendor"] and m.fields["cost_yen"] == t.fields["cost_yen"], t.title
+    prof = {r.city: r.fields for r in parsed.records if r.kind == "profile"}
+    want = {r.city: r.fields for r in corpus_parsed.records if r.kind == "profile"}
+    assert set(prof) == set(CITIES)
+    for c in CITIES:  # 総人口 「161万2,392人」, 所管部署, PF設置年度
+        assert (prof[c]["population"], prof[c]["department"], prof[c]["pf_start"]) == \
+               (want[c]["population"], want[c]["department"], want[c]["pf_start"])
+    assert Counter(r.city for r in parsed.records if r.kind == "breakthrough") == {c: 1 for c in CITIES}
+    assert Counter(r.city for r in parsed.records if r.kind == "column") == {c: 1 for c in CITIES}
+
+
+@pytest.mark.parametrize("rd", RENDITIONS, ids=lambda r: r.name)
+def test_html_rendition_reads_the_same(corpus_parsed, rd):
+    """The web-page rendition (one <p> per line, rows as a table) through the HTML reader."""
+    from ingest.readers.html import html_to_document
+    page = report_to_html(records_to_report(corpus_parsed.records, rd)).encode("utf-8")
+    blocks = list(html_to_document(page).blocks)
+    place, step, _ = lesson_scores(corpus_parsed, lambda clf: blocks_to_parsed(blocks, DOC, clf))
+    assert place >= 0.95 and step >= 0.85, (place, step)
+    trials = [r for r in blocks_to_parsed(blocks, DOC).records if r.kind == "trial"]
+    assert len(trials) == 14 and sum(1 for t in trials if t.fields["cost_yen"]) == 12
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rd", RENDITIONS, ids=lambda r: r.name)
+def test_pdf_rendition(corpus_parsed, rd, tmp_path):
+    from ingest.read import read_document
+    from tests.pdf_render import VARIANTS, render_text_export
+    layout = VARIANTS[1]
+    if layout.unavailable():
+        pytest.skip(layout.unavailable())
+    path = tmp_path / f"{rd.name}.pdf"
+    render_text_export(records_to_report(corpus_parsed.records, rd), path, layout)
+    place, step, _ = lesson_scores(corpus_parsed, lambda clf: read_document(path, step_scorer=clf))
+    assert place >= 0.95 and step >= 0.85, (place, step)
+    trials = [r for r in read_document(path).records if r.kind == "trial"]
+    assert len(trials) == 14 and sum(1 for t in trials if t.fields["cost_yen"]) == 12
+
+
+# --- removing one heading costs at most that section ----------------------------------------
+
+
+def _key(r):
+    return (r.kind, r.city, r.title)
+
+
+@pytest.mark.parametrize("rd", RENDITIONS, ids=lambda r: r.name)
+def test_removing_any_one_heading_loses_at_most_that_section(corpus_parsed, rd):
+    """Exhaustive over the headings of a rendition: without heading h, every record outside h's
+    section is still found with the same kind, city, phase and title; and where h's section has
+    numbered subsections (so that their numbering starting again shows the missing heading), none
+    of its records is given to another city."""
+    from ingest.recognise.tree import blocks_to_tree
+    text = records_to_report(corpus_parsed.records, rd)
+    full = parse_text(text)
+    full_keys = {_key(r): r for r in full.records if r.kind != "context"}
+    cities_of: dict[tuple, set] = {}
+    for r in full.records:
+        cities_of.setdefault((r.kind, r.title), set()).add(r.city)
+    headings = [s for s in blocks_to_tree(text_to_blocks(text)).walk() if s.heading is not None]
+    assert len(headings) > 20
+    lines = text.split("\n")
+    for s in headings:
+        line = s.heading.loc.line
+        cut = parse_text("\n".join(lines[:line - 1] + lines[line:]))
+        inside = {b.loc.line for sec in s.walk() for b in [sec.heading] + sec.blocks if hasattr(b, "loc")} | \
+                 {r.loc.line for sec in s.walk() for b in sec.blocks if hasattr(b, "rows") for r in b.rows}
+        got = {_key(r): r for r in cut.records if r.kind != "context"}
+        for k, r in full_keys.items():
+            lo, hi = r.source.lines
+            if any(lo <= x <= hi for x in inside):
+                continue  # the record lay in the removed heading's section
+            assert k in got, f"without 「{s.heading_text}」 lost {k}"
+            assert got[k].phase == r.phase, f"without 「{s.heading_text}」 {k} changed phase"
+        if s.children:
+            moved = [(r.kind, r.title, r.city) for r in cut.records if r.kind != "context" and r.city is not None
+                     and (r.kind, r.title) in cities_of and r.city not in cities_of[(r.kind, r.title)]]
+            assert not moved, f"without 「{s.heading_text}」 records moved to another city: {moved[:3]}"
