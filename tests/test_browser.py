@@ -172,7 +172,7 @@ def test_roadmap_filtered_by_city(page):
 
 SCREENS = Path(__file__).resolve().parent.parent / "test-output" / "screens"
 # every tab, with what shows that its content is there
-TABS = [("ask", "#answer .answer-card"), ("roadmap", "#roadmap .phase"), ("cities", "#cities .city-card"),
+TABS = [("ask", "#answer .answer-card"), ("search/q=研修", "#search-summary .count"), ("roadmap", "#roadmap .phase"), ("cities", "#cities .city-card"),
         ("city/熊本市", "#city .section-title"), ("city/中野区", "#city .section-title"),
         ("trials", "#trials tbody tr"), ("compare", "#compare .compare-step"), ("charts", "#charts .chart img"),
         ("about", "#about .doc-card")]
