@@ -233,7 +233,7 @@ def test_record_by_id_with_label_and_source_view(client, store):
     rec = store.records(kind="lesson", city="熊本市")[0]
     data = client.get(f"/api/records/{rec.id}").json()
     assert data["id"] == rec.id and data["title"] == rec.title
-    assert data["label"].startswith("熊本市")
+    assert data["label"].startswith("2-2 熊本市 › ") and data["label"].endswith("行目）")
     assert data["source_view"]["type"] == "text_lines"
     lines = client.get(data["source_view"]["url"]).json()
     cited = [ln["n"] for ln in lines["lines"] if ln["cited"]]

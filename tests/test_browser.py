@@ -172,7 +172,7 @@ def test_roadmap_filtered_by_city(page):
 
 SCREENS = Path(__file__).resolve().parent.parent / "test-output" / "screens"
 # every tab, with what shows that its content is there
-TABS = [("ask", "#answer .answer-card"), ("roadmap", "#roadmap .phase"), ("cities", "#cities .city-card"),
+TABS = [("ask", "#answer .answer-card"), ("search/q=研修", "#search-summary .count"), ("roadmap", "#roadmap .phase"), ("cities", "#cities .city-card"),
         ("city/熊本市", "#city .section-title"), ("city/中野区", "#city .section-title"),
         ("trials", "#trials tbody tr"), ("compare", "#compare .compare-step"), ("charts", "#charts .chart img"),
         ("about", "#about .doc-card")]
@@ -214,7 +214,7 @@ def show_tab(pg, base_url, view, ready):
     if view == "charts":  # the pictures load lazily: bring each into view, so the screenshot shows them
         for img in pg.locator("#charts .chart img").all():
             img.scroll_into_view_if_needed()
-        pg.wait_for_function("[...document.querySelectorAll('#charts .chart img')].every(i => i.complete)",
+        pg.wait_for_function("() => [...document.querySelectorAll('#charts .chart img')].every(i => i.complete)",
                              timeout=60_000)
         pg.evaluate("window.scrollTo(0, 0)")
     pg.wait_for_timeout(250)

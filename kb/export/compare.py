@@ -87,7 +87,8 @@ def build_comparison(store: Store, cities: Sequence[str] | str, step: str | None
             profiles.append(profile_to_facts(prof, store.facts(city=c)))
     title = "自治体の比較：" + " × ".join(names) + (f"（{step_label(steps[0])}）" if step else "")
     return Comparison(title=title, cities=tuple(names), profiles=tuple(profiles), steps=tuple(rows),
-                      documents=tuple(document_line(d) for d in store.documents()))
+                      documents=tuple(document_line(d) for d in store.documents()
+                                      if d["id"] in {r.source.document for r in lessons}))
 
 
 def _practice_text(p: Practice, indent: str) -> list[str]:

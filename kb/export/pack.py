@@ -180,6 +180,8 @@ def build_pack(store: Store, *, phase: str | None = None, step: str | None = Non
         steps=tuple(sections),
         voices=tuple(voices_of(columns)),
         prompts=build_prompts(steps, practices_all, cities_in_pack, summaries),
-        documents=tuple(document_line(d) for d in store.documents()),
+        # the reports the pack quotes, not every report in the knowledge base
+        documents=tuple(document_line(d) for d in store.documents()
+                        if d["id"] in {r.source.document for r in lessons if r.city in cities_in_pack}),
         note=note,
     )
