@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb.core.errors import PfkbError
+from kb.core.vocab import load_json
 
 log = logging.getLogger("pfkb.api")
 
@@ -62,24 +63,9 @@ class HTTPProblem(PfkbError):
         self.http_status, self.code, self.headers = status, code, headers
 
 
-_VALIDATION_JA = {
-    "missing": "必須です",
-    "string_type": "文字列で指定してください",
-    "int_parsing": "整数で指定してください",
-    "int_type": "整数で指定してください",
-    "float_parsing": "数値で指定してください",
-    "bool_parsing": "true か false で指定してください",
-    "dict_type": "オブジェクトで指定してください",
-    "model_attributes_type": "JSON オブジェクトで指定してください",
-    "json_invalid": "JSON として読めません",
-    "greater_than_equal": "値が小さすぎます",
-    "less_than_equal": "値が大きすぎます",
-    "greater_than": "値が小さすぎます",
-    "less_than": "値が大きすぎます",
-    "string_too_long": "長すぎます",
-    "string_too_short": "短すぎます",
-    "extra_forbidden": "この項目は使えません",
-}
+# What each pydantic error type means, in Japanese: kb/core/vocab/api_messages.json.
+_MESSAGES = load_json("api_messages")
+_VALIDATION_JA: dict[str, str] = _MESSAGES["validation"]
 
 
 def _loc(loc: Any) -> str:
@@ -93,7 +79,7 @@ def validation_messages(errors: list[dict[str, Any]]) -> tuple[str, str]:
         where = _loc(e.get("loc", ()))
         ctx = e.get("ctx") or {}
         limit = next((f"（{k}={v}）" for k, v in ctx.items() if k in ("ge", "le", "gt", "lt", "max_length", "min_length")), "")
-        ja.append(f"{where}: {_VALIDATION_JA.get(e.get('type', ''), '値が正しくありません')}{limit}")
+        ja.append(f"{where}: {_VALIDATION_JA.get(e.get('type', ''), _MESSAGES['validation_default'])}{limit}")
         en.append(f"{where}: {e.get('msg', 'invalid value')}")
     return "入力が正しくありません — " + "、".join(ja), "invalid request — " + "; ".join(en)
 

@@ -7,14 +7,16 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from kb.core.vocab import load_json
+
 ERROR_SCHEMA = {
     "type": "object", "required": ["error"],
     "properties": {"error": {"type": "object", "required": ["code", "message_ja", "message_en"], "properties": {
         "code": {"type": "string"}, "message_ja": {"type": "string"}, "message_en": {"type": "string"}}}},
 }
-REASONS = {401: "管理者トークンが必要", 403: "許可されていない（トークン違い、アップロード無効）", 404: "見つからない",
-           413: "リクエストまたはファイルが大きすぎる", 415: "対応していない形式（PDF ではない）",
-           422: "入力が正しくない", 503: "知識ベースまたは索引がまだない"}
+# The description of each error status: kb/core/vocab/api_messages.json.
+_MESSAGES = load_json("api_messages")
+REASONS: dict[int, str] = {int(k): v for k, v in _MESSAGES["http_reasons"].items()}
 DOWNLOADS = {"/api/export": ["text/markdown",
                              "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                              "application/vnd.openxmlformats-officedocument.presentationml.presentation"],
@@ -43,7 +45,7 @@ def complete(schema: dict[str, Any]) -> dict[str, Any]:
         for method, op in ops.items():
             responses = op.setdefault("responses", {})
             for status in statuses(path, method):
-                responses.setdefault(str(status), {"description": REASONS.get(status, "エラー"),
+                responses.setdefault(str(status), {"description": REASONS.get(status, _MESSAGES["http_reason_default"]),
                                                    "content": {"application/json": {"schema": ref}}})
             if str(422) in responses:  # FastAPI's own 422 says HTTPValidationError; ours is the one shape
                 responses["422"] = {"description": REASONS[422], "content": {"application/json": {"schema": ref}}}

@@ -12,6 +12,7 @@ from kb.core.display import display_text, speaker_of
 from kb.core.normalize import squash
 from kb.export.timing import TIMING_WORD, timing_text
 from kb.core.errors import BadQueryError, NotFoundError
+from kb.core.vocab import load_json
 from kb.core.vocab.answer import answer_vocab
 from kb.core.records import PHASES, STEP_MARKS, STEP_NAMES, STEPS, Record, step_label
 from kb.store import Store
@@ -336,9 +337,8 @@ def about(store: Store) -> dict[str, Any]:
             "kind_labels": dict(KIND_LABELS), "records": len(records)}
 
 
-KIND_LABELS = {"lesson": "留意点", "breakthrough": "ブレイクスルー要因", "trial": "試行的事業", "profile": "自治体の概要",
-               "column": "団体の声（コラム）", "summary": "第1章の示唆", "overview": "第1章の整理マップの行",
-               "context": "その他の記載", "measure": "施策"}
+# How each record kind is named on the browse pages: kb/core/vocab/labels.json.
+KIND_LABELS: dict[str, str] = load_json("labels")["record_kinds"]
 
 
 def date_label(iso: str) -> str:

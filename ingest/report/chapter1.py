@@ -8,14 +8,16 @@ from ingest.model import Paragraph, Row, cell_to_items, join_lines, continue_row
 from ingest.recognise.numbering import numbering_of
 from ingest.report.context import ParseContext, Unit, add_context, unit_marker_text
 from kb.core.normalize import squash
+from kb.core.vocab import load_json
 from ingest.report.phases import phase_from_line, step_from_name, step_mark, strip_step_mark
 from ingest.report.values import fiscal_year
 
 _OVERVIEW_ROW = re.compile(r"^(\d{1,2})\s*(\S{1,8}?[市区町村])$")
 _REGION = re.compile(r"^[(（]([^)）]*地域)[)）]$")
-_OVERVIEW_COLS = ("research", "plan", "do_support", "do_pr")
-_OVERVIEW_LABELS = {"research": "R:Research（地域ニーズ・シーズ把握）", "plan": "P:Plan（合意形成・計画・構想策定・体制組成）",
-                    "do_support": "D:Do 支援提供", "do_pr": "D:Do 広報・周知"}
+# The map's columns and their headings (the R/P/D categories): kb/core/vocab/trials.json.
+_TRIALS = load_json("trials")
+_OVERVIEW_COLS: tuple[str, ...] = tuple(_TRIALS["overview_columns"])
+_OVERVIEW_LABELS = {col: _TRIALS["category_labels"][_TRIALS["field_category"][col]] for col in _OVERVIEW_COLS}
 
 
 def is_overview_row(row: Row) -> bool:

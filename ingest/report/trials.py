@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from ingest.model import Loc, Paragraph, Row, cell_to_items, join_lines
 from ingest.report.context import ParseContext, Unit, similarity, span, unit_marker_text, unit_text
 from kb.core.normalize import CIRCLED, squash
+from kb.core.vocab import load_json
 from ingest.report.values import parse_order
 
-DETAIL_FIELDS = {"概要": "overview", "ねらい": "aim", "工夫点": "ingenuity", "結果": "outcome"}
+# The headings of a trial's detail page and the field each fills: kb/core/vocab/trials.json.
+DETAIL_FIELDS: dict[str, str] = load_json("trials")["detail_fields"]
 
 
 @dataclass

@@ -9,6 +9,7 @@ from ingest.model import block_loc, block_text
 from ingest.recognise.tree import Section
 from kb.core.normalize import squash
 from kb.core.records import Record
+from kb.core.vocab import load_json
 
 
 def understanding_of(records: Iterable[Record], tree: Section, fired: dict[str, int], classifier: bool) -> dict[str, Any]:
@@ -65,9 +66,8 @@ def _placed_pages(records: list[Record], tree: Section) -> tuple[set[int], set[i
 # --- kept with the document's notes, read back by `pfkb stats` -------------------------------
 
 UNDERSTOOD_SECTION = "(理解)"  # the note that carries what the recognisers found
-_RECOGNISER_NAMES = {"municipality:report_parts": "自治体（報告書形式）", "municipality:general": "自治体（一般形式）",
-                     "cross_city": "段階別の横断要約", "phase_summary": "段階見出しの下の要約", "measure": "番号付き項目", "lesson": "留意点", "trial": "試行的事業",
-                     "profile": "概要", "breakthrough": "ブレイクスルー要因", "column": "関係団体の声"}
+# What each recogniser found, named for people: kb/core/vocab/labels.json.
+_RECOGNISER_NAMES: dict[str, str] = load_json("labels")["recognisers"]
 
 
 def understanding_note(u: dict[str, Any]) -> str:

@@ -10,41 +10,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from kb.core.vocab import load_json
+
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 CIRCLED_VALUE = {c: i + 1 for i, c in enumerate(CIRCLED)}
 
-# CJK Radicals Supplement (U+2E80–2EFF) code points that PDF text layers use in
-# place of ordinary kanji; NFKC leaves these alone (unlike the Kangxi block).
-_RADICALS_SUPPLEMENT = {
-    "⺁": "厂", "⺃": "乚", "⺅": "亻", "⺇": "几", "⺈": "刀", "⺉": "刂", "⺋": "卩",
-    "⺌": "小", "⺍": "小", "⺎": "尢", "⺏": "尢", "⺐": "尢", "⺑": "尢", "⺒": "巳",
-    "⺓": "幺", "⺔": "彐", "⺖": "忄", "⺗": "心", "⺘": "扌", "⺙": "攵", "⺛": "旡",
-    "⺜": "日", "⺝": "月", "⺞": "歹", "⺟": "母", "⺠": "民", "⺡": "氵", "⺢": "氺",
-    "⺣": "灬", "⺤": "爫", "⺥": "爫", "⺦": "丬", "⺧": "牛", "⺨": "犭", "⺩": "王",
-    "⺪": "疋", "⺫": "目", "⺬": "示", "⺭": "礻", "⺮": "竹", "⺯": "糸", "⺰": "纟",
-    "⺱": "罒", "⺲": "罒", "⺳": "网", "⺴": "网", "⺵": "网", "⺶": "羊", "⺷": "羊",
-    "⺸": "羊", "⺹": "老", "⺺": "聿", "⺻": "聿", "⺼": "月", "⺽": "臼", "⺾": "艹",
-    "⺿": "艹", "⻀": "艹", "⻁": "虎", "⻂": "衤", "⻃": "西", "⻄": "西", "⻅": "见",
-    "⻆": "角", "⻇": "角", "⻈": "讠", "⻉": "贝", "⻊": "足", "⻋": "车", "⻌": "辶",
-    "⻍": "辶", "⻎": "辶", "⻏": "阝", "⻐": "钅", "⻑": "長", "⻒": "镸", "⻓": "长",
-    "⻔": "门", "⻕": "阝", "⻖": "阝", "⻗": "雨", "⻘": "青", "⻙": "韦", "⻚": "页",
-    "⻛": "风", "⻜": "飞", "⻝": "食", "⻞": "食", "⻟": "食", "⻠": "饣", "⻡": "首",
-    "⻢": "马", "⻣": "骨", "⻤": "鬼", "⻥": "鱼", "⻦": "鸟", "⻧": "卤", "⻨": "麦",
-    "⻩": "黄", "⻪": "黾", "⻫": "斉", "⻬": "齐", "⻭": "歯", "⻮": "齿", "⻯": "竜",
-    "⻰": "龙", "⻱": "龜", "⻲": "亀", "⻳": "龟",
-}
-_EXTRA = {
-    "\u2027": "・",  # HYPHENATION POINT used for the nakaguro
-    "\u00b7": "・",  # MIDDLE DOT
-    "\u2022": "・",  # BULLET
-    "\u30fb": "・",
-    "\u301c": "~",  # WAVE DASH 〜 (NFKC already maps ～ U+FF5E to ~)
-    "\u2053": "~",
-    "\u223c": "~",
-    "\u00a0": " ",
-    "\u200b": "",
-    "\ufeff": "",
-}
+# Code point repairs NFKC does not make (radicals supplement → kanji, dash and dot variants):
+# kb/core/vocab/chars.json.
+_CHARS = load_json("chars")
+_RADICALS_SUPPLEMENT = _CHARS["radicals_supplement"]
+_EXTRA = _CHARS["extra"]
 _TABLE = str.maketrans({**_RADICALS_SUPPLEMENT, **_EXTRA})
 _CIRCLED_SPLIT = re.compile(f"([{CIRCLED}])")
 

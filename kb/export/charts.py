@@ -26,6 +26,7 @@ from kb.export.pack import check_city, lesson_cities  # noqa: E402
 from kb.export.timing import fiscal_label, timing_to_point  # noqa: E402
 from kb.export.trial_steps import ACTIVITY_LABELS, CATEGORIES, overview_by_city, trial_category  # noqa: E402
 from kb.core.records import PHASE_LABELS, STEP_CODES, STEP_PHASE, Record, step_label  # noqa: E402
+from kb.core.vocab import load_json  # noqa: E402
 from kb.store import Store  # noqa: E402
 
 CHARTS = ("matrix", "timeline", "spending")
@@ -173,7 +174,7 @@ def timeline_figure(store: Store, cities: Sequence[str]) -> Figure:
         axes[0].plot([], [], "o", color="#1F4E79")[0], axes[0].plot([], [], "o", color="#1F4E79",
                                                                      markerfacecolor="white")[0],
         axes[0].plot([], [], "<", color="#1F4E79")[0], axes[0].plot([], [], "s", color="#7F7F7F")[0]],
-        labels=["実施した", "予定・これから", "それ以前から", "予定表（行程表）にだけ"], loc="lower right", fontsize=7.5, ncol=4,
+        labels=list(load_json("export")["schedule_legend"]), loc="lower right", fontsize=7.5, ncol=4,
         bbox_to_anchor=(1.0, 1.02), frameon=False)
     fig.subplots_adjust(left=0.24, right=0.97, top=1 - 0.75 / fig.get_figheight(), bottom=0.9 / fig.get_figheight(),
                         hspace=0.35)

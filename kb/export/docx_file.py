@@ -15,6 +15,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from kb.core.vocab import load_json
 from kb.export.fonts import DOCUMENT_FONT, LATIN_FONT
 from kb.export.items import CityFacts, Practice
 from kb.export.pack import Pack
@@ -122,7 +123,7 @@ def _profiles(doc, profiles: tuple[CityFacts, ...]) -> None:
     if not profiles:
         return
     _heading(doc, "自治体の概要", 1)
-    _table(doc, ["自治体", "担当部局", "人口", "連携PF開始", "地域協議会"],
+    _table(doc, list(load_json("export")["docx_profile_columns"]),
            [[p.city, p.department, p.population, p.pf_start, p.council_start] for p in profiles],
            [20, 50, 40, 30, 30])
     _citation(doc, "　／　".join(p.citation for p in profiles))
@@ -172,7 +173,7 @@ def pack_to_docx(pack: Pack) -> bytes:
             _practice(doc, p)
         if s.trials:
             _heading(doc, "関連する試行的事業", 2)
-            _table(doc, ["自治体", "事業名", "発注先・費用", "成果"],
+            _table(doc, list(load_json("export")["docx_trial_columns"]),
                    [[t.city, f"{t.title}\n（{ACTIVITY_LABELS[t.category]}）", f"{t.vendor}\n{t.cost}",
                      "\n".join(f"・{r}" for r in t.results) or "—"] for t in s.trials],
                    [20, 45, 40, 65])

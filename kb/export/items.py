@@ -10,6 +10,7 @@ from typing import Any, Iterable
 from kb.core.display import display_text, speaker_of, tilde_to_wave, without_dangling_reference
 from kb.export.timing import TIMING_WORD, timing_to_point
 from kb.core.records import Fact, Record
+from kb.core.vocab import load_json
 
 # A bullet starts the text or follows a sentence end / line break; 「孤独・孤立」 is not a bullet.
 _BULLET_SPLIT = re.compile(r"(?:^|(?<=[。\n）)」]))\s*[・･]\s*")
@@ -201,7 +202,7 @@ def choose_sentences(text: str, limit: int) -> str:
 def iso_to_japanese_date(iso: str) -> str:
     """「2020-10」 → 「2020年10月」, 「2025-02-01」 → 「2025年2月1日」."""
     parts = [p for p in iso.split("-") if p.isdigit()]
-    units = ("年", "月", "日")
+    units = load_json("export")["date_units"]  # 年 月 日, kb/core/vocab/export.json
     return "".join(f"{int(p)}{u}" for p, u in zip(parts, units)) or iso
 
 

@@ -9,11 +9,11 @@ import io
 from typing import Any, Mapping
 
 from kb.core.records import PHASE_LABELS, step_label
+from kb.core.vocab import load_json
 from kb.search.backend import SearchResult
 from kb.search.facets import FACET_LABELS, KIND_NAMES, value_label
 
-CSV_COLUMNS = ("順位", "種類", "自治体", "段階", "ステップ", "年度", "タイトル", "該当箇所", "本文", "出典",
-               "文書", "節", "ページ", "行", "記録ID", "スコア")
+CSV_COLUMNS: tuple[str, ...] = tuple(load_json("export")["csv_columns"])  # kb/core/vocab/export.json
 BOM = "\ufeff"
 
 

@@ -32,27 +32,19 @@ from typing import Iterable
 
 from kb.core.textsim import char_bigrams
 from kb.core.records import STEP_CODES, STEP_MARKS, Record
+from kb.core.vocab import load_json
 
-CATEGORIES = ("R", "P", "D:支援提供", "D:広報・周知")
-CATEGORY_LABELS = {"R": "R:Research（地域ニーズ・シーズ把握）",
-                   "P": "P:Plan（合意形成・計画・構想策定・体制組成）",
-                   "D:支援提供": "D:Do 支援提供", "D:広報・周知": "D:Do 広報・周知"}
-ACTIVITY_LABELS = {"R": "調査（R）", "P": "企画・合意形成（P）", "D:支援提供": "支援提供（D）",
-                   "D:広報・周知": "広報・周知（D）"}
-_OVERVIEW_CELLS = (("research", "R"), ("plan", "P"), ("do_support", "D:支援提供"), ("do_pr", "D:広報・周知"))
-_CATEGORY_STEP = {"R": "3", "P": "4-2", "D:支援提供": "7", "D:広報・周知": "6"}
-_NAME_STEP_WORDS = (
-    ("地域協議会", "8"), ("PF会議", "7"), ("作業部会", "7"), ("要領", "7"),
-    ("広告", "6"), ("リーフレット", "6"), ("広報", "6"), ("周知", "6"), ("チラシ", "6"),
-    ("調査", "3"), ("声掛け", "5"), ("リストアップ", "5"),
-)
-_NAME_CATEGORY_WORDS = (
-    (("調査",), "R"), (("議論", "検討", "会議", "作業部会"), "P"),
-    (("広告", "リーフレット", "広報", "周知", "チラシ"), "D:広報・周知"),
-)
+# The R/P/D activity categories, their labels and the words that place a trial: kb/core/vocab/trials.json.
+_TRIALS = load_json("trials")
+CATEGORIES: tuple[str, ...] = tuple(_TRIALS["trial_categories"])
+CATEGORY_LABELS: dict[str, str] = _TRIALS["category_labels"]
+ACTIVITY_LABELS: dict[str, str] = _TRIALS["activity_labels"]
+_OVERVIEW_CELLS = tuple((col, _TRIALS["field_category"][col]) for col in _TRIALS["overview_columns"])
+_CATEGORY_STEP: dict[str, str] = _TRIALS["category_step"]
+_NAME_STEP_WORDS = tuple((word, step) for word, step in _TRIALS["name_step_words"])
+_NAME_CATEGORY_WORDS = tuple((tuple(words), cat) for words, cat in _TRIALS["name_category_words"])
 _BRACKETED = re.compile(r"[(（「]([^()（）「」]{3,})[)）」]")
-_FIELD_CATEGORY = {"r": "R", "research": "R", "p": "P", "plan": "P", "d:支援提供": "D:支援提供",
-                   "do_support": "D:支援提供", "d:広報・周知": "D:広報・周知", "do_pr": "D:広報・周知"}
+_FIELD_CATEGORY: dict[str, str] = _TRIALS["field_category"]
 
 
 @dataclass(frozen=True)

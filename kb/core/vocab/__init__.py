@@ -12,6 +12,13 @@ one per concern, each loaded once:
   kind_labels.json  how each record kind is named in the text the retrievers read
   cues.json         question cues: record kinds asked for, a city's case, a whole set-up; how a
                     municipality is named without its suffix
+  chars.json        code point repairs NFKC does not make (CJK radicals supplement → kanji, dot and
+                    dash variants), read by kb/core/normalize.py
+  trials.json       trial projects: the R/P/D activity categories, their labels, the words in a
+                    trial's name that place it, the headings of its detail page
+  export.json       labels of the exports: each step's aim, CSV columns, chart legend, table headers
+  labels.json       labels shown to users: record kinds on the browse pages, recogniser names
+  api_messages.json the HTTP service's Japanese messages: validation errors, error statuses
 Each JSON table carries a ``_doc`` entry that says what its keys mean."""
 from __future__ import annotations
 
