@@ -1,6 +1,7 @@
 """Golden answers: the answer to every question in eval/ (and a few awkward ones), reduced to what a
 user sees, so that a refactor can prove it changed no answer. Regenerate deliberately, when an answer is
-meant to change, with:  python -m tests.golden_answers  (writes tests/golden/answers.json)."""
+meant to change, with:  python -m tests.golden_answers [--data-dir FRESHLY_BUILT_DIR]  (writes
+tests/golden/answers.json)."""
 from __future__ import annotations
 
 import hashlib
@@ -63,9 +64,12 @@ def main(argv: list[str]) -> None:
     from ingest.pipeline import ingest_corpus
     from kb.core.settings import Settings
     from kb.search.index import build_index
-    settings = Settings(data_dir=Path(tempfile.mkdtemp()), corpus_dir=ROOT / "corpus")
-    ingest_corpus(settings)
-    build_index(settings)
+    if argv and argv[0] == "--data-dir":  # a data dir built fresh (`pfkb build --data-dir DIR`) from corpus/
+        settings = Settings(data_dir=Path(argv[1]), corpus_dir=ROOT / "corpus")
+    else:
+        settings = Settings(data_dir=Path(tempfile.mkdtemp()), corpus_dir=ROOT / "corpus")
+        ingest_corpus(settings)
+        build_index(settings)
     GOLDEN.write_text(dump(current(settings)), encoding="utf-8")
 
 

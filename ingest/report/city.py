@@ -8,6 +8,7 @@ import re
 from ingest.model import Item, Paragraph, Row, cell_to_items, items_to_text, join_lines
 from ingest.report.context import (ParseContext, Unit, add_context, span, unit_marker_text, unit_text)
 from ingest.report.lessons import breakthrough_units_to_record, lesson_units_to_records, schedule_rows_to_entries
+from kb.core.vocab import unify_spellings
 from kb.core.normalize import squash
 from ingest.report.trials import detail_units_to_details, trial_list_units_to_rows, trials_to_records
 from ingest.report.values import fiscal_year, parse_population
@@ -35,7 +36,7 @@ def _marker(u: Unit) -> tuple[str, str] | None:
     t = unit_marker_text(u)
     if not t:
         return None
-    key = squash(t).replace("プラットフォーム", "PF")
+    key = unify_spellings(squash(t))
     key = re.sub(r"※.*$", "", key)
     for mode, rx, title in _MARKER_RES:
         if rx.match(key):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from kb.core.vocab import unify_spellings
 from kb.core.normalize import squash
 
 # Order matters: the first pattern that matches wins.
@@ -33,7 +34,7 @@ _PHASE_LINE = re.compile(r"^[(（]?\s*[アイウエ工]\s*[)）]?\s*(初期|準�
 
 def step_from_name(name: str) -> str | None:
     """Canonical step code from a step name, or None."""
-    key = squash(name).replace("取り組み", "取組").replace("プラットフォーム", "PF")
+    key = unify_spellings(squash(name).replace("取り組み", "取組"))
     for code, rx in _STEP_RES:
         if rx.search(key):
             return code

@@ -21,6 +21,7 @@ from kb.answer.compute import asks_computation, compute as compute_figures
 from kb.answer.keypoints import (KeySentence, city_label, idf_table, lexical_share, pick_key_sentences,
                                  record_sentences, score_sentences)
 from kb.answer.refusal import EvidenceFeatures, RefusalModel, agreement, load_model
+from kb.core.vocab import unify_spellings
 from kb.core.normalize import squash
 from kb.core.records import PHASES, Record, SearchHit
 from kb.core.settings import Settings
@@ -447,9 +448,7 @@ def compose(searcher: AssistantSearcher, q: Question, got: Retrieved, ev: Eviden
 
 def _term(text: str) -> str:
     text = V.term_prefix_pattern.sub("", text.strip("「」 "))
-    for old, new in V.term_rewrites.items():
-        text = text.replace(old, new)
-    return text
+    return unify_spellings(text)
 
 
 def _strong(r: Record, q: str) -> bool:

@@ -23,7 +23,6 @@ class AnswerVocab:
     place_pattern: re.Pattern
     compare_pattern: re.Pattern
     term_prefix_pattern: re.Pattern
-    term_rewrites: Mapping[str, str]
     start_when: tuple[str, ...]
     start_words: tuple[str, ...]
     council_word: str
@@ -78,7 +77,6 @@ def answer_vocab() -> AnswerVocab:
         place_pattern=place,
         compare_pattern=re.compile(rf"(.+?)と(.+?)の(?:{_alt(d['compare_pattern_words'])})"),
         term_prefix_pattern=re.compile(rf"^({_alt(d['term_prefixes'])})"),
-        term_rewrites=MappingProxyType(dict(d["term_rewrites"])),
         start_when=tuple(start["when"]),
         start_words=tuple(start["start"]),
         council_word=start["council"],
