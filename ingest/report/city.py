@@ -8,7 +8,7 @@ import re
 from ingest.model import Item, Paragraph, Row, cell_to_items, items_to_text, join_lines
 from ingest.report.context import (ParseContext, Unit, add_context, span, unit_marker_text, unit_text)
 from ingest.report.lessons import breakthrough_units_to_record, lesson_units_to_records, schedule_rows_to_entries
-from kb.core.vocab import unify_spellings
+from kb.core.vocab import load_json, unify_spellings
 from kb.core.normalize import squash
 from ingest.report.trials import detail_units_to_details, trial_list_units_to_rows, trials_to_records
 from ingest.report.values import fiscal_year, parse_population
@@ -127,11 +127,8 @@ def city_units_to_records(ctx: ParseContext, units: list[Unit], *, city: str, co
 
 # --- profile -----------------------------------------------------------------
 
-_LABELS = {
-    "自治体名": "name", "担当部局名": "department", "人口": "population",
-    "立ち上げ年度": "start", "参画メンバー": "members", "参画メンバー(予定)": "members",
-    "選出・打診時の工夫": "recruiting",
-}
+_LABELS = {k: v for k, v in load_json("recognise")["report_profile_labels"].items() if not k.startswith("_")}
+_PROFILE_BREAKS = tuple(load_json("recognise")["report_profile_breaks"]["starts"])
 
 
 def profile_to_record(ctx: ParseContext, units: list[Unit], *, city: str, section: str) -> None:
@@ -170,7 +167,7 @@ def profile_to_record(ctx: ParseContext, units: list[Unit], *, city: str, sectio
                 last_key, pending, assigned = pending, None, True
             elif last_key and not assigned and idx >= 2 and not cells[idx - 1] and not pending \
                     and not any(cells[idx + 1:]) \
-                    and not squash(c).startswith(("地域協議会", "地方版連携PF", "(種類")):
+                    and not squash(c).startswith(_PROFILE_BREAKS):
                 # a value continued from the previous page (熊本市's member list)
                 target_for_last = values if last_key in values and last_key not in council else council
                 target_for_last[last_key] = target_for_last[last_key] + c.replace("\n", "")

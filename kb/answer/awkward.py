@@ -8,6 +8,7 @@ import threading
 from collections import Counter
 from typing import Iterable
 
+from kb.core.vocab import load_json
 from kb.core.vocab.answer import answer_vocab
 
 V = answer_vocab()
@@ -15,6 +16,9 @@ _KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ffー]")
 _LATIN = re.compile(r"[A-Za-z]")
 _SIGN = re.compile(r"[\s、。，．,.！!？?「」『』（）()・〜~ー\-\u2600-\u27bf\U0001F000-\U0001FFFF]")
 
+
+_POS = load_json("sudachi_pos")
+_READ_POS = (*_POS["content"], _POS["suffix"])  # words whose readings a kana-only question may spell
 
 def letters(text: str) -> str:
     return _SIGN.sub("", text)
@@ -56,10 +60,10 @@ class ReadingLexicon:
             for chunk in re.split(r"\n+", text):
                 ms = list(tok.tokenize(chunk[:4000]))
                 for m in ms:
-                    if m.part_of_speech()[0] in ("名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "接尾辞"):
+                    if m.part_of_speech()[0] in _READ_POS:
                         add(m.reading_form(), m.surface())
                 for a, b in zip(ms, ms[1:]):  # compounds read as one (試行的 + 事業)
-                    if a.part_of_speech()[0] == "名詞" and b.part_of_speech()[0] in ("名詞", "接尾辞"):
+                    if a.part_of_speech()[0] == _POS["noun"] and b.part_of_speech()[0] in (_POS["noun"], _POS["suffix"]):
                         add(a.reading_form() + b.reading_form(), a.surface() + b.surface())
         for name in names:
             add("".join(m.reading_form() for m in tok.tokenize(name)), name)

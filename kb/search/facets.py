@@ -15,13 +15,12 @@ from typing import Any, Iterable, Mapping
 
 from kb.core.errors import BadQueryError
 from kb.core.records import PHASE_LABELS, Record, step_label
+from kb.core.vocab import load_json
 
 FACETS = ("document", "city", "phase", "step", "kind", "fiscal_year")
-FACET_LABELS = {"document": "文書", "city": "自治体", "phase": "段階", "step": "ステップ", "kind": "種類",
-                "fiscal_year": "年度"}
-KIND_NAMES = {"lesson": "実務上の留意点", "breakthrough": "ブレイクスルー要因", "trial": "試行的事業",
-              "profile": "自治体の概要", "column": "コラム（団体の声）", "summary": "第1章の示唆",
-              "overview": "試行的事業の整理マップ", "context": "その他の記載"}
+# the names of the facets and of record kinds, as the browse pages show them (kb/core/vocab/labels.json)
+FACET_LABELS: dict[str, str] = load_json("labels")["facets"]
+KIND_NAMES: dict[str, str] = load_json("labels")["record_kinds"]
 NO_VALUE = ""  # the facet bucket of records without a value (e.g. no city: chapter 1, national plan)
 
 ERAS = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988}  # era year 1 = offset + 1
