@@ -141,7 +141,7 @@ def test_search_returns_result_items_and_applies_filters(client):
     for item in results:
         assert ITEM_KEYS | {"score"} <= set(item)
         assert item["city"] == "熊本市"
-        assert set(item["source"]) == {"document", "section", "page", "lines"}
+        assert set(item["source"]) == {"document", "section", "page", "lines", "printed_page"}  # domain.md: source.printed_page
 
 
 @pytest.mark.parametrize("body,code", [
@@ -327,14 +327,20 @@ def test_bad_trial_queries_are_refused(client, params, status):
 
 def test_documents_list(client):
     docs = client.get("/api/documents").json()["documents"]
-    corpus = [d for d in docs if d["origin"] == "corpus"]
-    assert corpus and corpus[0]["format"] == "text" and corpus[0]["records"] > 100
+    corpus = {d["format"]: d for d in docs if d["origin"] == "corpus"}
+    assert corpus["text"]["records"] > 100  # the report's text export
+    assert corpus["pdf"]["records"] > 10  # the national plan
 
 
 # --- sources -------------------------------------------------------------------
 
+def text_document(store) -> str:
+    """The report's text export (the corpus also holds the national plan as a PDF)."""
+    return next(d["id"] for d in store.documents() if d["format"] == "text")
+
+
 def test_text_lines_by_range(client, store):
-    doc = store.documents()[0]["id"]
+    doc = text_document(store)
     data = client.get(f"/api/sources/{doc}/lines", params={"start": 10, "end": 12, "context": 2}).json()
     assert [ln["n"] for ln in data["lines"]] == [8, 9, 10, 11, 12, 13, 14]
     assert [ln["n"] for ln in data["lines"] if ln["cited"]] == [10, 11, 12]
@@ -354,7 +360,7 @@ def test_text_lines_by_range(client, store):
     ("/api/sources/{doc}%00/lines?start=1", 422),
 ])
 def test_bad_source_requests_are_refused(client, store, path, status):
-    doc = store.documents()[0]["id"]
+    doc = text_document(store)
     r = client.get(path.replace("{doc}", doc))
     assert_error(r, status)
     assert "root:" not in r.text
