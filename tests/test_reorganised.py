@@ -163,3 +163,63 @@ def test_removing_any_one_heading_loses_at_most_that_section(corpus_parsed, rd):
             moved = [(r.kind, r.title, r.city) for r in cut.records if r.kind != "context" and r.city is not None
                      and (r.kind, r.title) in cities_of and r.city not in cities_of[(r.kind, r.title)]]
             assert not moved, f"without 「{s.heading_text}」 records moved to another city: {moved[:3]}"
+
+
+def test_a_missing_city_heading_in_a_phase_section_does_not_give_its_lessons_to_the_previous_city(corpus_parsed):
+    """Phase-first layout, one 「(k) 県市」 heading (k ≥ 2) removed under a phase: the lessons that
+    followed it used to become the previous city's, every one of them (22 of 22). The numbering gap
+    ((1) then (3)) or the parallel phase lists (the other phases go on to (3)) show that a heading is
+    missing; where its records start is read from their own text (likeness to each city's other
+    sections, else the city they name). Most must now keep their own city."""
+    rd = next(r for r in RENDITIONS if r.lessons_by == "phase")
+    text = records_to_report(corpus_parsed.records, rd)
+    full = parse_text(text)
+    truth = {r.title: r.city for r in full.records if r.kind == "lesson"}
+    lines = text.split("\n")
+    phase_part = next(i for i, line in enumerate(lines) if line.startswith("第2部"))
+    heads = [i for i, line in enumerate(lines) if i > phase_part and line[:1] in "(0123456789"]
+    removed = wrong = 0
+    for i, nxt in zip(heads, heads[1:] + [len(lines)]):
+        if not lines[i].startswith("(") or lines[i].startswith("(1)"):
+            continue
+        inside = {r.title for r in full.records if r.kind == "lesson" and i < r.source.lines[0] <= nxt}
+        cut = parse_text("\n".join(lines[:i] + lines[i + 1:]))
+        got = [r for r in cut.records if r.kind == "lesson" and r.title in truth]
+        removed += len(inside)
+        wrong += sum(1 for r in got if r.city is not None and r.city != truth[r.title])
+        assert not [r.title for r in got if r.title not in inside and r.city != truth[r.title]], lines[i]
+        assert any("欠けて" in n.message for n in cut.notes) or not inside, lines[i]  # said, not silent
+    assert removed >= 20
+    assert wrong <= 0.4 * removed, (wrong, removed)
+
+
+def test_a_lesson_that_names_its_city_after_a_numbering_gap_goes_to_that_city():
+    """(1) then (3) under 「2. 検討期」: a heading (2) is missing, and the lesson after 福岡市's names
+    熊本市 — from there on the records are 熊本市's (the parallel list 「1. 構想期」 says (2) is 熊本市)."""
+    text = """第2部 段階ごとの知見
+1. 構想期
+(1) 福岡県福岡市
+○ 庁内の関係課を回って協力を求めた
+－ 福祉部局だけでなく広く声を掛けた
+(2) 熊本県熊本市
+○ 既存の会議体を足場にした
+－ 関係機関の連絡会で趣旨を説明した
+(3) 千葉県市原市
+○ 市民活動センターと連携した
+－ 地域の団体と顔の見える関係を作った
+2. 検討期
+(1) 福岡県福岡市
+○ 民間団体と意見交換を重ねた
+－ 地域の現状を共有した
+○ 熊本市では相談機関の連絡会をPFの母体にした
+－ 参加団体の役割を話し合った
+(3) 千葉県市原市
+○ アンケートで地域の現状を把握した
+－ 回答を関係団体に共有した
+"""
+    parsed = parse_text(text)
+    city = {r.title: r.city for r in parsed.records if r.kind == "lesson"}
+    assert city["民間団体と意見交換を重ねた"] == "福岡市"
+    assert city["熊本市では相談機関の連絡会をPFの母体にした"] == "熊本市"
+    assert city["アンケートで地域の現状を把握した"] == "市原市"
+    assert any("見出し (2) が欠けているよう" in n.message for n in parsed.notes)
