@@ -97,6 +97,9 @@ class StepEmbedder:
         self.settings = settings
         self._embedder = self._cache = None
 
+    def __getstate__(self) -> dict:  # sent to a parse worker unloaded: it loads there if needed
+        return {"settings": self.settings, "_embedder": None, "_cache": None}
+
     def __call__(self, texts: list[str]):
         from kb.search.embed import EmbeddingCache, embed_passages, make_embedder
         from kb.search.manifest import embedder_key
@@ -232,7 +235,7 @@ def ingest_paths(settings: Settings, paths: Iterable[Path | str], *, origin: str
         parse = lambda path, meta: read_document(path, meta, step_scorer=scorer)  # noqa: E731
         if isolated:
             from ingest.worker import parse_in_worker
-            parse = lambda path, meta: parse_in_worker(path, meta, settings)  # noqa: E731
+            parse = lambda path, meta: parse_in_worker(path, meta, settings, scorer)  # noqa: E731
         parsed = dict(parse_files([pl.path for pl in todo], wanted, progress, parse=parse))
         fault_point("ingest:parsed")
         results = []

@@ -273,3 +273,26 @@ def test_the_pipeline_injects_the_embedder_but_loads_it_only_for_unlabelled_step
     assert isinstance(scorer, HybridStepClassifier) and isinstance(scorer.embed, StepEmbedder)
     parse_text("第1章 はじめに\n本文です。\n", scorer)
     assert scorer.embed._embedder is None  # nothing to infer: no model loaded
+
+
+def test_an_upload_parsed_in_the_limited_worker_infers_steps_with_the_embedder(tmp_path):
+    """Uploads are parsed in a worker process under a memory limit: the step scorer goes there
+    (its embedder unloaded, loaded in the worker) and gives the same steps as in-process."""
+    from ingest.pipeline import step_scorer_for
+    from ingest.read import read_document
+    from ingest.worker import parse_in_worker
+    from kb.core.settings import Settings
+    settings = Settings(data_dir=tmp_path / "data")
+    path = tmp_path / "report.txt"
+    path.write_text("\n".join(["第1部 段階ごとの知見", "1. 構想期", "(1) 千葉県市原市",
+                               "○ 孤独・孤立対策を担う主担当の課を庁内で決めた", "－ 福祉部局が担当課として名乗り出た",
+                               "2. 検討期", "(1) 千葉県市原市", "○ 地域の団体に声を掛け、初期メンバーを集めた",
+                               "－ 社会福祉協議会と NPO をリストアップした"]) + "\n", encoding="utf-8")
+    scorer = step_scorer_for(settings)
+    here = read_document(path, step_scorer=scorer)
+    there = parse_in_worker(path, None, settings, step_scorer_for(settings))
+    steps = lambda p: [(r.title, r.step, r.fields["step_source"], r.fields["step_confidence"])  # noqa: E731
+                       for r in p.records if r.kind == "lesson"]
+    assert steps(there) == steps(here) and len(steps(here)) == 2
+    assert all(src == "inferred" for _, _, src, _ in steps(there))  # the same confidences: the dense part ran there too
+    assert scorer.dense_weight > 0  # the embedder worked in-process (no silent fallback)
