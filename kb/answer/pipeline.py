@@ -279,15 +279,27 @@ FORM_KINDS = {"setup": frozenset({"lesson", "summary"}), "step": frozenset({"les
               "partner": frozenset({"column"}), "trial": frozenset({"trial"})}
 
 
-def choose_form(q: Question, got: Retrieved | None = None, corpus: Corpus | None = None) -> str:
+def yields_to_other_kinds(got: Retrieved, corpus: Corpus, kinds: frozenset[str], margin: float) -> bool:
+    """The question's best sentence is in a record of none of these kinds, and clearly better (by
+    ``margin`` of its score) than the best sentence of any record of them."""
+    if not got.passage_order:
+        return False
+    leader = corpus.by_id[got.passage_order[0]]
+    if leader.kind in kinds:
+        return False
+    best = got.passages[leader.id][0][1]
+    own = next((got.passages[rid][0][1] for rid in got.passage_order if corpus.by_id[rid].kind in kinds), 0.0)
+    return own < best * (1.0 - margin)
+
+
+def choose_form(q: Question, got: Retrieved | None = None, corpus: Corpus | None = None, margin: float = 0.15) -> str:
     form = _form(q)
     if form == "definition" and corpus is not None and not definitions(defined_term(q.text) or "", corpus.records):
         form = _form(q, skip=("definition",))  # no document defines it: answer as the question reads otherwise
     if form in ("general", "fact", "trial", "partner") and is_short(q.text):
         return "overview"  # 「予算」: what the documents say about it, not one record
     if got is not None and corpus is not None and form in FORM_KINDS and not (q.analysis.steps and form == "step"):
-        leaders = [corpus.by_id[rid] for rid in got.passage_order[:1]] + [h.record for h in got.ranked[:1]]
-        if leaders and not any(r.kind in FORM_KINDS[form] for r in leaders):
+        if yields_to_other_kinds(got, corpus, FORM_KINDS[form], margin):
             return "general"  # the best evidence is of another kind: answer from it
     return form
 
@@ -741,7 +753,7 @@ def answer_question(searcher: AssistantSearcher, question: str, *, tuning: Answe
     ev = judge_evidence(searcher, q, got, tuning, model)
     if ev.no_evidence:
         return render_no_evidence(q, ev, got, tuple(searcher.corpus.cities))
-    form = choose_form(q, got, searcher.corpus)
+    form = choose_form(q, got, searcher.corpus, tuning.form_yield_margin)
     c = compose(searcher, q, got, ev, form, tuning)
     if not c.blocks.statements:
         return render_no_evidence(q, Evidence(True, "回答に使える記録が見つかりません"), got)
