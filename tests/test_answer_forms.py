@@ -201,3 +201,14 @@ def test_answer_tuning_is_a_setting_from_the_environment_and_reaches_the_answer(
         Settings.from_env({"PFKB_ANSWER_TUNING": '{"key_maxx": 2}'})
     with pytest.raises(SettingsError, match="PFKB_ANSWER_TUNING"):
         Settings.from_env({"PFKB_ANSWER_TUNING": "key_max=2"})
+
+
+def test_sentences_of_a_national_plan_are_not_diversified_by_city():
+    from kb.answer.keypoints import Candidate, pick_key_sentences
+    p1 = rec("p1", "context", None, "一", "国は伴走支援を行う。", source=PLAN)
+    p2 = rec("p2", "context", None, "二", "国は交付金で支援する。", source=PLAN)
+    city = rec("k1", "lesson", "甲市", "三", "甲市は庁内で共有した。")
+    cands = [Candidate(r.text, r, 0, 0, 0, sc) for r, sc in ((p1, 1.0), (p2, 0.85), (city, 0.75))]
+    t = AnswerTuning(key_repeat_city=0.7, key_repeat_doc=0.9, key_min_share=0.0, key_max=3)
+    # the plan's second page competes as a second sentence of its document (×0.9), not of one "city"
+    assert [k.citations[0] for k in pick_key_sentences(cands, t)] == ["p1", "p2", "k1"]

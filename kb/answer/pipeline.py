@@ -226,7 +226,7 @@ def evidence_features(searcher: AssistantSearcher, q: Question, got: Retrieved,
             if h.record.id in seen:
                 continue
             seen.add(h.record.id)
-            for sent in record_sentences(h.record):
+            for sent in record_sentences(h.record, brackets=False):
                 sentence_best = max(sentence_best, lexical_share(searcher.text_tokens(sent), terms, idf))
     else:
         sentence_best = 1.0
