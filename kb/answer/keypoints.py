@@ -38,9 +38,15 @@ class KeySentence:
         return {"text": self.text, "citations": list(self.citations)}
 
 
-def split_sentences(text: str) -> list[str]:
+_PLAIN_END = re.compile(r"(?<=[。！？!?])")
+
+
+def split_sentences(text: str, brackets: bool = True) -> list[str]:
     """Lines and table cells cut at sentence ends, but not at a full stop inside brackets
-    (「(以下「当事者等」という。)」 is one sentence, not two fragments)."""
+    (「(以下「当事者等」という。)」 is one sentence, not two fragments); ``brackets=False`` cuts at
+    every full stop (the pieces the refusal model's sentence coverage was fitted on)."""
+    if not brackets:
+        return [piece for line in _SPLIT.split(text) for piece in _PLAIN_END.split(line)]
     out: list[str] = []
     for line in _SPLIT.split(text):
         depth, start = 0, 0
@@ -56,7 +62,7 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-def record_sentences(r: Record, min_chars: int = 8, max_chars: int = 160) -> list[str]:
+def record_sentences(r: Record, min_chars: int = 8, max_chars: int = 160, brackets: bool = True) -> list[str]:
     """The sentences of a record as written: its headline, then each bullet or prose sentence, each
     table cell; markup and list marks dropped; pieces too short to say anything are left out."""
     out: list[str] = []
@@ -65,7 +71,7 @@ def record_sentences(r: Record, min_chars: int = 8, max_chars: int = 160) -> lis
     title = "" if " / " in r.title else r.title
     texts = [title] + [r.text] + [str(r.fields.get(k) or "") for k in ("content", "outcome", "kpi")]
     for text in texts:
-        for piece in split_sentences(_HTML.sub(" ", text or "")):
+        for piece in split_sentences(_HTML.sub(" ", text or ""), brackets):
             s = _LEAD.sub("", piece).strip().strip("「」 ").strip()
             s = _LABEL.sub("", re.sub(r"\s{2,}", " ", s))
             if len(s) < min_chars or len(s) > max_chars or s in seen:
