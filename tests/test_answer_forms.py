@@ -212,3 +212,14 @@ def test_sentences_of_a_national_plan_are_not_diversified_by_city():
     t = AnswerTuning(key_repeat_city=0.7, key_repeat_doc=0.9, key_min_share=0.0, key_max=3)
     # the plan's second page competes as a second sentence of its document (×0.9), not of one "city"
     assert [k.citations[0] for k in pick_key_sentences(cands, t)] == ["p1", "p2", "k1"]
+
+
+def test_a_long_sentence_of_a_plan_competes_by_its_clauses():
+    from kb.answer.keypoints import record_sentences
+    long = ("地方公共団体及びNPO等に対して、" + "、".join(["地域の実情に応じた取組を進めるための情報を提供し"] * 7)
+            + "、「社会参加活躍支援等孤独・孤立対策推進交付金」等を活用して支援を行う。")
+    r = rec("c8", "context", None, "見出し", long, source=PLAN)
+    assert record_sentences(r) == []  # one sentence over the limit says nothing as a whole…
+    parts = record_sentences(r, long_clauses=True)
+    assert parts and all(len(p) <= 160 and p in long for p in parts)  # …its clauses, verbatim, do
+    assert any("推進交付金" in p for p in parts)

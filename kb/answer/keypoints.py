@@ -62,7 +62,23 @@ def split_sentences(text: str, brackets: bool = True) -> list[str]:
     return out
 
 
-def record_sentences(r: Record, min_chars: int = 8, max_chars: int = 160, brackets: bool = True) -> list[str]:
+def clauses(sentence: str, max_chars: int) -> list[str]:
+    """A sentence longer than ``max_chars`` cut at its commas into runs of clauses within the limit
+    (a long sentence of a plan still holds the clause that answers); a clause longer still is left out."""
+    if len(sentence) <= max_chars:
+        return [sentence]
+    out, cur = [], ""
+    for part in re.split(r"(?<=[、，,])", sentence):
+        if cur and len(cur) + len(part) > max_chars:
+            out.append(cur)
+            cur = ""
+        cur += part
+    out.append(cur)
+    return [c for c in out if len(c) <= max_chars]
+
+
+def record_sentences(r: Record, min_chars: int = 8, max_chars: int = 160, brackets: bool = True,
+                     long_clauses: bool = False) -> list[str]:
     """The sentences of a record as written: its headline, then each bullet or prose sentence, each
     table cell; markup and list marks dropped; pieces too short to say anything are left out."""
     out: list[str] = []
@@ -71,7 +87,10 @@ def record_sentences(r: Record, min_chars: int = 8, max_chars: int = 160, bracke
     title = "" if " / " in r.title else r.title
     texts = [title] + [r.text] + [str(r.fields.get(k) or "") for k in ("content", "outcome", "kpi")]
     for text in texts:
-        for piece in split_sentences(_HTML.sub(" ", text or ""), brackets):
+        pieces = split_sentences(_HTML.sub(" ", text or ""), brackets)
+        if long_clauses:
+            pieces = [c for p in pieces for c in clauses(p.strip(), max_chars)]
+        for piece in pieces:
             s = _LEAD.sub("", piece).strip().strip("「」 ").strip()
             s = _LABEL.sub("", re.sub(r"\s{2,}", " ", s))
             if len(s) < min_chars or len(s) > max_chars or s in seen:
@@ -153,7 +172,7 @@ def score_sentences(records: Sequence[Record], terms: frozenset[str], tokens_of:
         dense_part = dense.get(r.id, 0.0)
         rows = scaled.get(r.id, ())
         best_row = max((sc for _, sc in rows), default=0.0)
-        for s in record_sentences(r):
+        for s in record_sentences(r, long_clauses=tuning.key_long_clauses):
             lex = lexical_share(tokens_of(s), terms, idf) if terms else 0.0
             own = sentence_passage_score(s, rows) if rows else None
             psg = own if own is not None else best_row * tuning.key_passage_outside

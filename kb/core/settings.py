@@ -143,7 +143,7 @@ def answer_tuning_from(data: Mapping[str, Any]) -> AnswerTuning:
             continue  # tuning_from_dict names every unknown key
         want = type(defaults[k])
         fits = isinstance(v, want) or (want is float and isinstance(v, int))
-        if not fits or isinstance(v, bool):
+        if not fits or (isinstance(v, bool) and want is not bool):
             raise SettingsError(f"answer_tuning の {k}={v!r}: {want.__name__} を指定してください",
                                 f"answer_tuning.{k} must be {want.__name__}")
     return tuning_from_dict(AnswerTuning, {**defaults, **{k: (float(v) if isinstance(defaults.get(k), float) else v)

@@ -47,6 +47,7 @@ class AnswerTuning:
     key_dense: float = 0.25  # the record's dense similarity, scaled over the dense top
     key_rank: float = 0.15  # the record's place in the composer's answer
     key_reason_bonus: float = 0.5  # a "why" answer: a sentence that gives a reason (or a breakthrough's) gains this share
+    key_long_clauses: bool = True  # a sentence over 160 characters competes as runs of its clauses (cut at commas)
     key_min: int = 2
     key_max: int = 5
     key_chars: int = 400  # budget of the summary, in characters
