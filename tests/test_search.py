@@ -205,6 +205,10 @@ def test_the_array_path_ranks_exactly_as_the_llama_index_fusion_then_the_filter(
             fast = searcher._deep(q, a, mode, f, vector)
             slow = [h for h in searcher._fused(q, a, mode, deep=True, vector=vector) if record_matches(h.record, f)]
             assert [(h.record.id, h.score) for h in fast] == [(h.record.id, h.score) for h in slow], (q, f)
+            if mode == "hybrid":  # the learned fusion's candidates: filtered first, the same order
+                records, _ = searcher.candidates(q, a, f, deep=True, vector=vector)
+                every, _ = searcher.candidates(q, a, {}, deep=True, vector=vector)
+                assert [r.id for r in records] == [r.id for r in every if record_matches(r, f)], (q, f)
             if f.get("city") == "どこにもない市":
                 assert fast == []
             elif mode != "bm25":  # BM25 may find none of a subset; the dense list holds every record
