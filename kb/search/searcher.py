@@ -233,7 +233,8 @@ class Searcher:
         the same list). Computed on the retrievers' row arrays instead: llama-index builds a node
         object per record and list (~24,000 at 50× the corpus, ~3 s for a city filter) where this
         ranks with numpy and makes hits only for the filtered records."""
-        bundle = QueryBundle(query_str=expand_query(query, a), custom_embedding_strs=[query], embedding=vector)
+        bundle = QueryBundle(query_str=expand_query(query, a, self.terms), custom_embedding_strs=[query],
+                             embedding=vector)
         bm25, dense, _ = self.legs[True]
         n = len(self.records)
         rows = self.facet_rows(filters)
