@@ -1,6 +1,9 @@
-"""Uploading a report PDF (admin token required) and following its ingestion."""
+"""Uploading a document — PDF, DOCX, HTML or UTF-8 text — (admin token required) and
+following its ingestion. The stored file keeps its real type: the extension comes from the
+content (``ingest.read.sniff_format``), never from the name alone."""
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import re
 from pathlib import Path
@@ -9,10 +12,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import HTTPProblem
 from api.jobs import IngestJobs
 from api.state import AppState, app_state
+from ingest.read import sniff_format
+from kb.core.errors import InputFileError
 from kb.store.sources import DOCUMENT_ID
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
@@ -25,7 +31,7 @@ _UPLOAD_SCHEMA = {
         "required": True,
         "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["file"],
-            "properties": {"file": {"type": "string", "format": "binary", "description": "報告書の PDF"},
+            "properties": {"file": {"type": "string", "format": "binary", "description": "報告書の PDF・Word (.docx)・HTML・UTF-8 テキスト"},
                            "replace": {"type": "string", "minLength": 1, "maxLength": 120,
                                        "description": "置き換える文書の ID（指定しなければ新しい文書として追加。同じ名前の文書があれば別の ID になる）"}}}}},
     }
@@ -57,15 +63,55 @@ def too_large(limit_mb: int) -> HTTPProblem:
                        f"file too large: the limit is {limit_mb} MB")
 
 
-def safe_file_name(name: str | None) -> str:
+EXTENSIONS = {"pdf": ".pdf", "docx": ".docx", "html": ".html", "text": ".txt"}
+ACCEPTED_JA = "PDF・Word 文書 (.docx)・HTML・UTF-8 のテキスト"
+TEXT_NAMES = {".txt", ".md", ".tsv", ".csv", ".text"}
+
+
+def safe_file_name(name: str | None, kind: str = "pdf") -> str:
     """The uploaded name reduced to letters, digits, kana/kanji, - and _ (it
-    becomes the document id), always ending in .pdf."""
-    stem = Path((name or "").replace("\\", "/")).stem
-    stem = re.sub(r"[^0-9A-Za-z_\-\u3040-\u30ff\u4e00-\u9fff]+", "-", stem).strip("-")[:60]
-    return f"{stem or 'upload'}.pdf"
+    becomes the document id), ending in the extension of its real type ``kind``
+    (pdf, docx, html, text; a text file keeps .md/.tsv/.csv when it had one)."""
+    path = Path((name or "").replace("\\", "/"))
+    stem = re.sub(r"[^0-9A-Za-z_\-\u3040-\u30ff\u4e00-\u9fff]+", "-", path.stem).strip("-")[:60]
+    ext = EXTENSIONS[kind]
+    if kind == "text" and path.suffix.lower() in TEXT_NAMES:
+        ext = path.suffix.lower()
+    return f"{stem or 'upload'}{ext}"
 
 
-@router.post("", status_code=202, summary="報告書 PDF を取り込む（管理者トークンが必要・バックグラウンド処理）",
+KNOWN_NAMES = {".pdf", ".docx", ".html", ".htm", ".xhtml"} | TEXT_NAMES
+
+
+def provisional_name(name: str | None) -> str:
+    """The name the upload is written under before its type is known: the clean stem with the
+    original extension when it is one of the accepted ones (so that the content sniffer hears
+    what the name claims), else no hint (``.upload``)."""
+    suffix = Path((name or "").replace("\\", "/")).suffix.lower()
+    return safe_file_name(name, "pdf")[:-4] + (suffix if suffix in KNOWN_NAMES else ".upload")
+
+
+def unsupported(name: str, why_ja: str, why_en: str, claims_pdf: bool) -> HTTPProblem:
+    shown = Path((name or "").replace("\\", "/")).name[:80] or "（名前なし）"
+    return HTTPProblem(415, "not_a_pdf" if claims_pdf else "unsupported_type",
+                       f"{shown} は取り込めない形式です（{why_ja}）。受け付けるのは {ACCEPTED_JA} です",
+                       f"{shown}: unsupported file type ({why_en}); accepted: PDF, DOCX, HTML, UTF-8 text")
+
+
+def kind_of(path: Path, name: str) -> str:
+    """The real type of the file written at ``path`` (uploaded as ``name``), by its
+    content and the name's extension together; 415 naming the file otherwise."""
+    claims_pdf = Path(name or "").suffix.lower() == ".pdf"
+    try:
+        kind = sniff_format(path)
+    except InputFileError as e:
+        raise unsupported(name, e.reason_ja, e.reason_en, claims_pdf) from None
+    if claims_pdf and kind != "pdf":
+        raise unsupported(name, "拡張子は .pdf ですが先頭に %PDF がありません", "no %PDF header", True)
+    return kind
+
+
+@router.post("", status_code=202, summary="文書（PDF・DOCX・HTML・テキスト）を取り込む（管理者トークンが必要・バックグラウンド処理）",
              openapi_extra=_UPLOAD_SCHEMA)
 async def upload(request: Request, state: AppState = Depends(app_state)) -> JSONResponse:
     check_admin(request, state)
@@ -74,11 +120,15 @@ async def upload(request: Request, state: AppState = Depends(app_state)) -> JSON
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > limit + FORM_OVERHEAD:
         raise too_large(limit_mb)
-    form = await request.form(max_files=1, max_fields=5)
+    try:
+        form = await request.form(max_files=1, max_fields=5)
+    except StarletteHTTPException as e:  # a form Starlette cannot parse: a bare 400 otherwise
+        raise HTTPProblem(422, "invalid_request", "フォームを読めません。file（PDF ファイル）と、必要なら replace だけを "
+                          "multipart/form-data で送ってください", f"unreadable form: {e.detail}") from None
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
-        raise HTTPProblem(422, "invalid_request", "file（PDF ファイル）を multipart/form-data で送ってください",
-                          "send the PDF as multipart/form-data field 'file'")
+        raise HTTPProblem(422, "invalid_request", "file（PDF・DOCX・HTML・テキストのファイル）を multipart/form-data で送ってください",
+                          "send the document as multipart/form-data field 'file'")
     replace = form.get("replace")
     if replace is not None and (not isinstance(replace, str) or not DOCUMENT_ID.fullmatch(replace)):
         raise HTTPProblem(422, "invalid_request", "replace には置き換える文書の ID を指定してください",
@@ -86,20 +136,23 @@ async def upload(request: Request, state: AppState = Depends(app_state)) -> JSON
     if replace:
         state.store().document(replace)  # 404 naming it
     jobs = jobs_of(request)
-    job = jobs.new_job(safe_file_name(upload.filename), replace or None)
+    job = jobs.new_job(provisional_name(upload.filename), replace or None)
     try:
-        head = await upload.read(5)
-        if head != b"%PDF-":
-            raise HTTPProblem(415, "not_a_pdf", "PDF ではありません（先頭に %PDF がありません）",
-                              "not a PDF: the file does not start with %PDF")
-        size = len(head)
+        size = 0
         with open(job.path, "wb") as out:
-            out.write(head)
             while chunk := await upload.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
                     raise too_large(limit_mb)
                 out.write(chunk)
+        if size == 0:
+            raise unsupported(upload.filename or "", "空のファイルです", "empty file",
+                              Path(upload.filename or "").suffix.lower() == ".pdf")
+        kind = kind_of(job.path, upload.filename or "")
+        named = safe_file_name(upload.filename, kind)
+        if named != job.file_name:  # not yet submitted: only the file on disk knows the name
+            job.path.rename(job.path.with_name(named))
+            job = dataclasses.replace(job, file_name=named, path=job.path.with_name(named))
     except BaseException:
         jobs.discard(job)
         raise

@@ -88,6 +88,35 @@ class IngestFailed(PfkbError):
                 "(nothing was written):\n" + "\n".join(f"  - {e}" for e in self.errors))
 
 
+class StepEmbedder:
+    """The index's embedder as the step classifier's ``embed`` (texts → L2-normalised rows), built
+    on its first call only — a document whose steps are all labelled never loads the model — and
+    sharing the index's embedding cache, so that a re-ingest embeds nothing twice."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._embedder = self._cache = None
+
+    def __getstate__(self) -> dict:  # sent to a parse worker unloaded: it loads there if needed
+        return {"settings": self.settings, "_embedder": None, "_cache": None}
+
+    def __call__(self, texts: list[str]):
+        from kb.search.embed import EmbeddingCache, embed_passages, make_embedder
+        from kb.search.manifest import embedder_key
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings)
+            self._cache = EmbeddingCache(self.settings.data_dir / "cache" / "embeddings.sqlite3",
+                                         embedder_key(self.settings))
+        return embed_passages(self._embedder, self._cache, list(texts))[0]
+
+
+def step_scorer_for(settings: Settings):
+    """The fitted step classifier with the dense part (``ingest.recognise.steps.hybrid_classifier``);
+    lexical only when the fit chose no dense part or the embedder cannot be loaded."""
+    from ingest.recognise.steps import hybrid_classifier
+    return hybrid_classifier(StepEmbedder(settings))
+
+
 def parse_files(paths: Iterable[Path], metas: dict[str, DocumentMeta] | None = None,
                 progress: Progress | None = None, *, parse: Callable[..., ParsedDocument] = read_document,
                 ) -> list[tuple[Path, ParsedDocument]]:
@@ -202,10 +231,11 @@ def ingest_paths(settings: Settings, paths: Iterable[Path | str], *, origin: str
                                replace=replace, origin=origin) for p in paths]
         todo = [pl for pl in plans if pl.action != "unchanged"]
         wanted = {pl.path.name: replace_meta((metas or {}).get(pl.path.name), id=pl.document) for pl in todo}
-        parse = read_document
+        scorer = step_scorer_for(settings)
+        parse = lambda path, meta: read_document(path, meta, step_scorer=scorer)  # noqa: E731
         if isolated:
             from ingest.worker import parse_in_worker
-            parse = lambda path, meta: parse_in_worker(path, meta, settings)  # noqa: E731
+            parse = lambda path, meta: parse_in_worker(path, meta, settings, scorer)  # noqa: E731
         parsed = dict(parse_files([pl.path for pl in todo], wanted, progress, parse=parse))
         fault_point("ingest:parsed")
         results = []

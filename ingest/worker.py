@@ -19,11 +19,11 @@ class TooBigToParseError(InputFileError):
     """Parsing the file needed more memory or time than allowed."""
 
 
-def _child(conn: Any, path: str, meta: DocumentMeta | None, memory_mb: int) -> None:
+def _child(conn: Any, path: str, meta: DocumentMeta | None, memory_mb: int, step_scorer: Any = None) -> None:
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        conn.send(("ok", read_document(Path(path), meta)))
+        conn.send(("ok", read_document(Path(path), meta, step_scorer=step_scorer)))
     except MemoryError:
         conn.send(("memory", None))
     except PfkbError as e:  # a reader that met the limit reports a broken file: say what it was
@@ -37,13 +37,15 @@ def _child(conn: Any, path: str, meta: DocumentMeta | None, memory_mb: int) -> N
         conn.close()
 
 
-def parse_in_worker(path: Path, meta: DocumentMeta | None, settings: Settings) -> ParsedDocument:
-    """``read_document(path, meta)`` in a fresh process (spawned: the server's
-    threads and loaded models are not copied) under ``settings.parse_memory_mb``
+def parse_in_worker(path: Path, meta: DocumentMeta | None, settings: Settings,
+                    step_scorer: Any = None) -> ParsedDocument:
+    """``read_document(path, meta, step_scorer=…)`` in a fresh process (spawned: the server's
+    threads and loaded models are not copied; a step scorer goes pickled, its embedder unloaded,
+    and loads in the child only if a step must be inferred) under ``settings.parse_memory_mb``
     and ``settings.parse_timeout_s``."""
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, str(path), meta, settings.parse_memory_mb), daemon=True)
+    proc = ctx.Process(target=_child, args=(child, str(path), meta, settings.parse_memory_mb, step_scorer), daemon=True)
     proc.start()
     child.close()
     try:

@@ -489,6 +489,9 @@ def test_uploaded_file_names_cannot_leave_the_upload_folder():
     assert safe_file_name("../../etc/passwd") == "passwd.pdf"
     assert safe_file_name("C:\\Users\\x\\令和6年度 報告書.pdf") == "令和6年度-報告書.pdf"
     assert safe_file_name("") == "upload.pdf"
+    assert safe_file_name("報告書.PDF", "html") == "報告書.html"  # the content's type wins over the name
+    assert safe_file_name("../メモ.md", "text") == "メモ.md" and safe_file_name("メモ", "text") == "メモ.txt"
+    assert safe_file_name("r.docx", "docx") == "r.docx"
 
 
 def test_an_unbuilt_data_dir_answers_503_not_a_traceback(tmp_path, built_settings):

@@ -319,3 +319,23 @@ def test_bad_office_files_are_named_errors(tmp_path, name, content, message):
     with pytest.raises(InputFileError) as e:
         read_document(path)
     assert name in str(e.value) and message in str(e.value)
+
+
+def test_the_lean_character_path_gives_pdfplumbers_characters():
+    """The reader's faster ``process_object`` for characters (ingest/readers/pdf_pages.py) yields,
+    on a real government PDF and a browser-printed one, the same characters as pdfplumber's own."""
+    import pdfplumber
+    from ingest.readers.pdf_pages import _lean_process_object
+    keys = ("text", "x0", "x1", "top", "bottom", "y0", "y1", "doctop", "size", "fontname", "upright", "matrix",
+            "non_stroking_color", "stroking_color", "width", "height", "adv", "object_type", "page_number")
+    pdfs = sorted(Path(__file__).resolve().parent.joinpath("pdfs").glob("*.pdf"))
+    assert pdfs
+    for path in pdfs:
+        with pdfplumber.open(path) as pdf, pdfplumber.open(path) as other:
+            for i in range(min(3, len(pdf.pages))):
+                std = [{k: c.get(k) for k in keys} for c in pdf.pages[i].chars]
+                page = other.pages[i]  # another open: pdfplumber caches a page's objects
+                page.process_object = _lean_process_object.__get__(page)
+                lean = [{k: c.get(k) for k in keys} for c in page.chars]
+                assert lean == std and std, (path.name, i)
+                assert page.rects == pdf.pages[i].rects and page.edges == pdf.pages[i].edges

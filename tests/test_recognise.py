@@ -244,3 +244,40 @@ def test_bullets_under_phase_headings_outside_any_city_are_cross_city_summaries(
     assert all(r.city is None and r.fields["step_source"] == "inferred" for r in summ)
     assert summ[0].step == "1" and summ[0].fields["phase_label"] == "構想期"
     assert "外部と連携しやすい" in summ[0].text
+
+
+@pytest.mark.parametrize("title,city", [("3. 千葉県市原市", "市原市"), ("2 千代田区", "千代田区"), ("1-3 八千代市", "八千代市"),
+                                        ("(2) 百合ケ丘町", "百合ケ丘町"), ("四日市市", "四日市市")])
+def test_municipality_names_that_begin_with_a_numeral_kanji(title, city):
+    """千・百・万 begin names (千葉県, 千代田区, 八千代市): after a heading's number they are its title,
+    not the number's unit; a number the reader left on the title is not part of the name."""
+    from ingest.readers.headings import numbering_of as reader_numbering
+    assert municipality_of(title).city == city
+    if title[0].isdigit() and not title.startswith("2 "):
+        assert reader_numbering(title) is not None, title  # a heading, not 「3 千」 as a number
+    assert municipality_of("3千代田区") is None  # digits glued to a name: not a heading numbering
+
+
+@pytest.mark.parametrize("line", ["1.5倍に増えた", "2.5万人が参加", "1.5 倍", "3.2千円"])
+def test_reader_numbers_with_units_are_still_not_headings(line):
+    from ingest.readers.headings import numbering_of as reader_numbering
+    assert reader_numbering(line) is None
+
+
+def test_a_city_heading_that_begins_with_a_numeral_kanji_keeps_its_lessons(tmp_path):
+    """「3. 千葉県市原市」 read from a text export is a city section of its own: its lessons are
+    市原市's, not the previous city's."""
+    from ingest.read import read_document
+    cities = [("1. 千葉県千葉市", "千葉市"), ("2. 千代田区", "千代田区"), ("3. 千葉県市原市", "市原市"),
+              ("4. 百合ケ丘町", "百合ケ丘町")]
+    lines = ["モデル調査研究報告書", "", "第2章 事例集", ""]
+    for heading, city in cities:
+        lines += [heading, "", "(1) 準備段階", "", f"■ {city}では庁内の関係課と早めに情報を共有した",
+                  "・ 担当者が関係課を回り、取組の狙いを説明した", ""]
+    path = tmp_path / "report.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    parsed = read_document(path)
+    lessons = [r for r in parsed.records if r.kind == "lesson"]
+    got = {r.city: r.title + r.text for r in lessons}
+    assert [r.city for r in lessons] == [c for _, c in cities], [(r.city, r.title) for r in lessons]
+    assert all(c in got[c] for _, c in cities)

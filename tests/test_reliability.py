@@ -327,6 +327,17 @@ def test_lone_surrogates_are_422_with_a_message(tiny_app, path, field):
     assert "サロゲート" in e["message_ja"]
 
 
+@pytest.mark.parametrize("body", [b"\xff\xfe{\"query\": 1}", "{\"query\": \"研修\"}".encode("cp932"),
+                                  b"\x80\x81 not json"])
+def test_a_json_body_that_is_not_utf8_is_422_with_a_message(tiny_app, body):
+    """Found by schemathesis (tests/test_schemathesis.py): FastAPI answered such bodies with an
+    undocumented bare 400."""
+    c, _ = tiny_app
+    r = c.post("/api/search", content=body, headers={"content-type": "application/json"})
+    e = _err(r, 422)
+    assert "UTF-8" in e["message_ja"]
+
+
 def test_security_headers_on_json_and_docs(tiny_app):
     c, _ = tiny_app
     for url in ("/api/phases", "/docs", "/api/no-such"):
@@ -376,6 +387,98 @@ def test_an_upload_with_a_taken_name_gets_a_new_id_and_replace_needs_the_id(tiny
     assert "himawari" in ids and job["result"]["document"] in ids
     _err(c.post("/api/documents", files={"file": ("x.pdf", pdf, "application/pdf")}, data={"replace": "nope"},
                 headers=auth), 404)
+
+
+def _docx_bytes(tmp_path, title, lines):
+    import docx
+    d = docx.Document()
+    d.add_heading(title, level=1)
+    for line in lines:
+        d.add_paragraph(line)
+    path = tmp_path / "upload.docx"
+    d.save(str(path))
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["html", "docx", "text"])
+def test_html_docx_and_text_uploads_keep_their_type_and_become_searchable(tiny_app, tmp_path, kind):
+    """An upload is stored under the extension of its real type (not always .pdf) and read
+    by its own reader: its records are listed and found, whatever name it was sent under."""
+    c, settings = tiny_app
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    marker = {"html": "はなみずき", "docx": "つばき", "text": "もくれん"}[kind]
+    title = f"{marker}通り商店会の居場所づくり報告"
+    lines = [f"{marker}通り商店会の空き店舗を使い、毎週水曜日に誰でも立ち寄れる居場所を開いています。",
+             "令和6年度の来場者は延べ850人で、相談窓口への紹介は42件でした。"]
+    if kind == "html":
+        body = ("<!DOCTYPE html><html lang=\"ja\"><head><meta charset=\"utf-8\"><title>" + title +
+                "</title></head><body><h1>" + title + "</h1>" + "".join(f"<p>{x}</p>" for x in lines) +
+                "</body></html>").encode("utf-8")
+        files = {"file": ("居場所報告.htm", body, "text/html")}
+    elif kind == "docx":
+        files = {"file": ("居場所報告.docx", _docx_bytes(tmp_path, title, lines), "application/octet-stream")}
+    else:  # no extension at all: the content says it is UTF-8 text
+        files = {"file": ("居場所報告", "\n\n".join([title] + lines).encode("utf-8"), "text/plain")}
+    r = c.post("/api/documents", files=files, headers=auth)
+    assert r.status_code == 202, r.text
+    ext = {"html": ".html", "docx": ".docx", "text": ".txt"}[kind]
+    assert r.json()["file"] == f"居場所報告{ext}"
+    job = _wait(c, r.json()["url"])
+    assert job["status"] == "done", job
+    doc = job["result"]["document"]
+    listed = {d["id"]: d for d in c.get("/api/documents").json()["documents"]}
+    assert doc in listed and listed[doc]["format"] == kind, listed.get(doc)
+    hits = c.post("/api/search", json={"query": f"{marker}通り商店会 居場所", "k": 10}).json()["results"]
+    assert any(h["source"]["document"] == doc for h in hits), hits
+
+
+@pytest.mark.parametrize("name,content,code", [
+    ("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, "unsupported_type"),
+    ("report.pdf", "PDF ではない本文".encode("utf-8"), "not_a_pdf"),
+    ("archive.zip", b"PK\x03\x04" + b"\x00" * 60, "unsupported_type"),
+    ("sjis.txt", "ひまわり見守りネットワークの報告です。".encode("cp932"), "unsupported_type"),
+])
+def test_an_upload_of_an_unknown_type_is_415_naming_the_file_and_the_accepted_types(tiny_app, name, content, code):
+    c, settings = tiny_app
+    before = c.get("/api/documents").json()["documents"]
+    e = _err(c.post("/api/documents", files={"file": (name, content, "application/octet-stream")},
+                    headers={"Authorization": f"Bearer {TOKEN}"}), 415, code)
+    assert name in e["message_ja"] and "PDF" in e["message_ja"] and "HTML" in e["message_ja"], e
+    assert c.get("/api/documents").json()["documents"] == before
+    uploads = settings.data_dir / "uploads"
+    assert not uploads.exists() or not any(p.is_file() for p in uploads.rglob("*"))
+
+
+def test_a_store_made_before_html_and_docx_takes_them_and_keeps_its_records(settings, tmp_path):
+    """An old store's documents table allowed only text and pdf: opening it widens the check
+    without losing a document or a record (no cascade), and an HTML page can then be ingested."""
+    import sqlite3
+    from kb.store.db import SCHEMA
+    ingest_paths(settings, write_docs(tmp_path / "one", {"report.txt": DOCS["himawari.txt"]}))
+    path = settings.db_path
+    assert path.exists(), sorted(p.name for p in settings.data_dir.iterdir())
+    conn = sqlite3.connect(path)
+    old = SCHEMA[SCHEMA.index("CREATE TABLE IF NOT EXISTS documents"):SCHEMA.index("CREATE TABLE IF NOT EXISTS records")]
+    old = old.replace("'text', 'pdf', 'html', 'docx'", "'text', 'pdf'").replace("IF NOT EXISTS documents", "documents")
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute(old.replace("CREATE TABLE documents", "CREATE TABLE d_old"))
+    conn.execute("INSERT INTO d_old SELECT * FROM documents")
+    conn.execute("DROP TABLE documents")
+    conn.execute("ALTER TABLE d_old RENAME TO documents")
+    conn.commit()
+    n_records = conn.execute("SELECT count(*) FROM records").fetchone()[0]
+    conn.close()
+    assert n_records >= 1
+    page = tmp_path / "page.html"
+    page.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'><title>見守り</title></head><body>"
+                    "<h1>見守り活動の記録</h1><p>商店会と見守り協定を結びました。</p></body></html>", encoding="utf-8")
+    assert ingest_paths(settings, [page])[0].status == "added"
+    store = open_store(settings)
+    try:
+        assert len(store.records(document="report")) == n_records
+        assert {d["id"]: d["format"] for d in store.documents()} == {"report": "text", "page": "html"}
+    finally:
+        store.close()
 
 
 def _wait(c, url, timeout=180):

@@ -226,7 +226,7 @@ class Checker:
                         ids[json.loads(line)["id"]] += 1
         counts = {}
         for f in files:
-            m = re.match(r"(.+)_(tune|test)\.jsonl$", f.name)
+            m = re.match(r"(.+)_(tune|test\d*)\.jsonl$", f.name)
             if not m:
                 continue
             name, part = m.groups()

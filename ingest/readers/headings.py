@@ -47,7 +47,12 @@ _SENTENCE_END = re.compile(r"[。．]$|[ですますた]。?$")
 _NOT_HEADINGS = "■□●○◆◇・•※*＊→⇒「『"  # headlines of lessons, bullets, notes and quotes are items, not sections
 
 
-_UNIT_AFTER = re.compile(r"[倍%％万億千百円人件年月日歳点回時分秒ヶか箇カ個社名世校]|[kcm]?m\b")  # "1.5倍": a number, not a heading
+# "1.5倍", "2.5 万人": a number with its unit, not a heading. A unit follows the number's digits;
+# after the numbering's own punctuation ("3." "1)") the title starts, whatever its first letter
+# (「3. 千葉県市原市」「2. 日時」「1) 人材育成」). The numeral kanji 万億千百 also begin names
+# (千葉, 八千代, 百合ヶ丘, 万博): they are a unit only before a digit, another unit or the end.
+_UNIT_AFTER = re.compile(r"[倍%％円人件年月日歳点回時分秒ヶか箇カ個社名世校]|[kcm]?m\b"
+                         r"|[万億千百](?=$|[\d\s万億千百円人件世戸台本個名点、。,.)）])")
 
 
 def numbering_of(text: str) -> tuple[str, str] | None:
@@ -56,7 +61,8 @@ def numbering_of(text: str) -> tuple[str, str] | None:
     for family, rx, _ in _FAMILIES:
         m = rx.match(t)
         if m:
-            if family in ("decimal2", "decimal3", "dot", "close_paren") and _UNIT_AFTER.match(t[m.end():].lstrip()):
+            if family in ("decimal2", "decimal3") and m.group(0)[-1].isdigit() \
+                    and _UNIT_AFTER.match(t[m.end():].lstrip()):
                 return None
             num = m.group(0).strip() if family != "bracket" else "【】"
             return num, family

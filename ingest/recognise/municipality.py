@@ -10,7 +10,10 @@ from kb.core.normalize import squash
 from kb.core.vocab import load_json
 
 _PREF = r"(?:北海道|東京都|京都府|大阪府|[^\s市区町村都道府県]{2,3}県)"  # 1 都 1 道 2 府 43 県
-_NAME = re.compile(rf"^(?P<pref>{_PREF})?(?P<city>[^\s、。・:()]{{1,6}}?[市区町村])(?:\((?P<paren>{_PREF})\))?$")
+# a name is written in kanji and kana (八千代市, 四日市市), never with Arabic digits
+_NAME = re.compile(rf"^(?P<pref>{_PREF})?(?P<city>[^\s\d、。・:()]{{1,6}}?[市区町村])(?:\((?P<paren>{_PREF})\))?$")
+# a numbering the heading's reader left on its title: 「2 千代田区」「1-3 八千代市」「3. 市原市」「(2) 中野区」
+_LEADING_NUMBER = re.compile(r"^\s*(?:\d{1,3}(?:[-‐.．]\d{1,3})*(?:[.．)）]\s*|\s+)|[(（]\d{1,3}[)）]\s*)(?=\D)")
 
 
 @dataclass(frozen=True)
@@ -21,7 +24,7 @@ class Municipality:
 
 def municipality_of(title: str) -> Municipality | None:
     """The municipality a heading title names (the whole title), or None."""
-    key = squash(title).strip("　 ")
+    key = squash(_LEADING_NUMBER.sub("", title, count=1)).strip("　 ")
     m = _NAME.match(key)
     if not m:
         return None

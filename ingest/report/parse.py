@@ -12,9 +12,11 @@ recognisers in turn, and each succeeds or fails alone:
 A missing heading costs at most its own section: nothing depends on a chapter being found."""
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 
-from ingest.model import Block, Heading, Paragraph, Row, Table, Toc
+from ingest.model import Block, Heading, Paragraph, Row, Table, Toc, block_text
 from ingest.recognise.labels import canonical_label, label_of
 from ingest.recognise.municipality import municipality_of
 from ingest.recognise.numbering import numbering_of
@@ -24,7 +26,7 @@ from ingest.report.city import city_units_to_records, has_report_parts, part_mod
 from ingest.report.context import ParseContext, Unit, blocks_to_units, span, unit_text
 from kb.core.normalize import squash
 from ingest.recognise.phases import is_phase_title, phases_of_titles
-from ingest.report.generic import GenericContext, generic_city_to_records, phase_section_to_summaries
+from ingest.report.generic import HEADLINE_MARKS, GenericContext, generic_city_to_records, phase_section_to_summaries
 from ingest.report.measures import section_to_measures
 from ingest.report.phases import phase_from_line
 from ingest.report.understood import UNDERSTOOD_SECTION, understanding_note, understanding_of
@@ -150,6 +152,132 @@ def split_at_restart(s: Section) -> list[Section]:
     return parts
 
 
+def _numbering_value(s: Section) -> int | None:
+    num = numbering_of(s.heading_text) if s.heading is not None else None
+    return num.value if num else None
+
+
+def missing_siblings(tree: Section) -> dict[int, tuple[int, str | None, bool]]:
+    """Sections after which a numbered sibling heading seems missing: id(section) → (the missing
+    number, the municipality the same number names in the parallel lists or None, whether the
+    numbering itself skips it).
+
+    Evidence is the numbering alone: 「(1) … (3)」 skips (2), so a heading lies lost inside (1)'s
+    section. Parallel lists — sections of the same numbering style holding children of the same
+    style (「1. 構想期」「2. 検討期」 each with 「(1) 福岡県福岡市」「(2) 熊本県熊本市」…) — say which
+    municipality a number stands for, and that the last child of a shorter list may have lost its
+    successor."""
+    lists = [(p, [c for c in p.children if c.heading is not None]) for p in tree.walk()]
+    by_number: dict[tuple[str, str, int], dict[int, str]] = {}  # (parent style, child style, n) → {id(parent): city}
+    for p, kids in lists:
+        for c in kids:
+            v, m = _numbering_value(c), municipality_of(c.title)
+            if v is not None and m is not None:
+                by_number.setdefault((p.style, c.style, v), {})[id(p)] = m.city
+
+    def parallel(p: Section, style: str, v: int) -> str | None:
+        cities = [c for pid, c in by_number.get((p.style, style, v), {}).items() if pid != id(p)]
+        return max(set(cities), key=cities.count) if cities else None
+
+    out: dict[int, tuple[int, str | None, bool]] = {}
+    for p, kids in lists:
+        for a, b in zip(kids, kids[1:] + [None]):
+            va = _numbering_value(a)
+            if va is None or municipality_of(a.title) is None:
+                continue
+            if b is not None and b.style == a.style and (vb := _numbering_value(b)) is not None and vb > va + 1:
+                out[id(a)] = (va + 1, parallel(p, a.style, va + 1), True)
+            elif b is None and (city := parallel(p, a.style, va + 1)) is not None:
+                out[id(a)] = (va + 1, city, False)  # the last of its list, where the other lists go on
+    return out
+
+
+def _names(text: str, cities: set[str]) -> set[str]:
+    return {c for c in cities if c in text}
+
+
+def city_texts(tree: Section) -> dict[str, list[tuple[int, str]]]:
+    """The text of every municipality section by city: (id(section), its body text)."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for x in tree.walk():
+        if x.heading is not None and (m := municipality_of(x.title)):
+            out.setdefault(m.city, []).append((id(x), "\n".join(block_text(b) for b in x.body_blocks())))
+    return out
+
+
+def _bigram_counts(text: str) -> Counter:
+    t = "".join(text.split())
+    return Counter(t[i:i + 2] for i in range(len(t) - 1))
+
+
+def _cosine(a: Counter, b: Counter) -> float:
+    if not a or not b:
+        return 0.0
+    dot = sum(v * b.get(k, 0) for k, v in a.items())
+    return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+
+
+def _split_by_likeness(groups: list[str], own: Counter, other: Counter) -> tuple[int, float] | None:
+    """Where a run of records stops resembling one municipality's other text and starts resembling
+    another's: the split j (≥ 1) maximising Σ_{i<j} (own − other) + Σ_{i≥j} (other − own), kept
+    only when every side leans its own way on average."""
+    d = [_cosine(_bigram_counts(g), other) - _cosine(_bigram_counts(g), own) for g in groups]
+    best = max(range(1, len(d)), key=lambda j: sum(d[j:]) - sum(d[:j]), default=None)
+    if best is None:
+        return None
+    before, after = sum(d[:best]) / best, sum(d[best:]) / (len(d) - best)
+    return (best, after - before) if before < 0 < after else None
+
+
+def split_at_missing_sibling(s: Section, city: str, missing: tuple[int, str | None, bool] | None,
+                             cities: set[str], texts: dict[str, list[tuple[int, str]]], ctx: ParseContext,
+                             label: str) -> list[tuple[str, Section]]:
+    """A municipality section after which a sibling heading is missing (``missing_siblings``)
+    holds that sibling's records at its end; where they start is read from the records' own text:
+    the split where the headline groups (■ ○ ◆ … with their bullets) stop resembling this
+    municipality's other sections and start resembling the other's (bigram cosine against the text
+    of their other sections), else the first group that names the other municipality. The other municipality
+    is the one the parallel lists give for the missing number, else the best-fitting one of the
+    document. Without such evidence the records stay, with a warning when the numbering skips."""
+    if missing is None:
+        return [(city, s)]
+    number, expected, seen = missing
+    heads = [i for i, b in enumerate(s.blocks) if isinstance(b, Paragraph) and b.text.strip()
+             and b.text.strip()[0] in HEADLINE_MARKS]
+    groups = [" ".join(block_text(x) for x in s.blocks[i:j]) for i, j in zip(heads, heads[1:] + [len(s.blocks)])]
+    candidates = [expected] if expected else sorted(cities - {city})
+    cut: tuple[int, str, str] | None = None  # (group index, other city, how)
+    if len(groups) >= 2:
+        own = sum((_bigram_counts(t) for sid, t in texts.get(city, []) if sid != id(s)), Counter())
+        fits = []
+        for other in candidates:
+            theirs = sum((_bigram_counts(t) for _, t in texts.get(other, [])), Counter())
+            if (hit := _split_by_likeness(groups, own, theirs)) is not None:
+                fits.append((hit[1], hit[0], other))
+        if fits:
+            _, k, other = max(fits)
+            cut = (k, other, "文面の近さ")
+    for k, g in enumerate(groups[1:] if cut is None else [], 1):
+        named = _names(g, cities - {city})
+        if len(named) == 1 and named <= set(candidates):
+            cut = (k, named.pop(), "自治体名")
+            break
+    if cut is None:
+        which = f"見出し ({number}){'（' + expected + '）' if expected else ''}"
+        if seen:
+            ctx.note("warning", label, f"{which} が欠けているようです（番号が飛んでいます）。"
+                                       f"この節の記録の一部は別の自治体のものかもしれません", s.heading_text, s.loc)
+        else:  # the other lists go on: perhaps only no records of that municipality here
+            ctx.note("info", label, f"{which} が欠けている可能性があります（他の段階の同じ一覧にはあります）", s.heading_text, s.loc)
+        return [(city, s)]
+    k, other, how = cut
+    i = heads[k]
+    ctx.note("warning", label, f"見出し ({number}) が欠けているようです: 「{block_text(s.blocks[i])[:30]}」から先を"
+                               f" {other} の記録として読みます（{how}による）", block_text(s.blocks[i])[:80], s.blocks[i].loc)
+    return [(city, Section(s.title, s.heading, s.numbering, s.style, s.level, s.blocks[:i], [], s.parent)),
+            (other, Section("", None, "", "", s.level, s.blocks[i:], list(s.children), s.parent))]
+
+
 def named_municipality(s: Section) -> str | None:
     """The municipality a section names in a 自治体名 field (row or 「自治体名：…」 line), if any."""
     for b in s.body_blocks():
@@ -218,6 +346,9 @@ def blocks_to_parsed(blocks: list[Block], document: Document, step_scorer: StepS
     cross = _cross_city_section(tree)
     phase_titles = [s.title for s in tree.walk() if s.heading is not None and is_phase_title(s.title)]
     generic = GenericContext(phases_of_titles(phase_titles), step_scorer)
+    gaps = missing_siblings(tree)
+    texts = city_texts(tree)
+    cities = set(texts)
 
     def visit(s: Section) -> None:
         if s is tree:
@@ -228,6 +359,12 @@ def blocks_to_parsed(blocks: list[Block], document: Document, step_scorer: StepS
             m = municipality_of(s.title)
             label = section_path(s)
             if m:
+                pieces = split_at_missing_sibling(s, m.city, gaps.get(id(s)), cities, texts, ctx, label)
+                if len(pieces) > 1:
+                    for city, piece in pieces:
+                        city_section_to_records(ctx, piece, city=city, label=label if piece is pieces[0][1] else f"{label} / ?",
+                                                code=s.numbering.rstrip(".") or city, fired=fired, generic=generic)
+                    return
                 for i, part in enumerate(split_at_restart(s)):
                     city = m.city if i == 0 else named_municipality(part)
                     if i:

@@ -22,6 +22,11 @@ class SearchTuning:
     kind_prior: dict[str, float] = field(default_factory=lambda: {"context": 0.75, "overview": 0.85, "profile": 0.75})
     case_summary_prior: float = 0.5  # 「…した自治体は？」: the cross-city summary names no city
     schedule_only_prior: float = 0.8
+    # pseudo-relevance feedback on the BM25 side (kb/search/retrievers.py): the ``prf_terms`` heaviest
+    # terms of the ``prf_docs`` best records join the query with ``prf_weight`` of its weight (0: off)
+    prf_docs: int = 0
+    prf_terms: int = 0
+    prf_weight: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS documents (
     file TEXT NOT NULL,          -- file name as given
     stored_file TEXT,            -- copy under data_dir/sources
     sha256 TEXT NOT NULL,
-    format TEXT NOT NULL CHECK (format IN ('text', 'pdf')),
+    format TEXT NOT NULL CHECK (format IN ('text', 'pdf', 'html', 'docx')),
     publisher TEXT, date TEXT, region TEXT,
     recognized INTEGER NOT NULL,
     pages INTEGER,
@@ -73,9 +73,34 @@ class Store:
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA foreign_keys = ON")
         if create:
+            self._widen_formats()
             self.conn.executescript(SCHEMA)
             self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             self.conn.commit()
+
+    def _widen_formats(self) -> None:
+        """A store made before HTML and DOCX were read allowed only text and pdf documents:
+        rebuild its documents table with the wider CHECK (SQLite cannot alter a constraint),
+        keeping every row, with foreign keys off so that no record is cascaded away."""
+        row = self.conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'documents'").fetchone()
+        if row is None or "'html'" in row["sql"]:
+            return
+        create = SCHEMA[SCHEMA.index("CREATE TABLE IF NOT EXISTS documents"):SCHEMA.index("CREATE TABLE IF NOT EXISTS records")]
+        create = create.replace("CREATE TABLE IF NOT EXISTS documents", "CREATE TABLE documents_widened")
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute(create)
+            cols = ", ".join(r["name"] for r in self.conn.execute("PRAGMA table_info(documents)"))
+            self.conn.execute(f"INSERT INTO documents_widened ({cols}) SELECT {cols} FROM documents")
+            self.conn.execute("DROP TABLE documents")
+            self.conn.execute("ALTER TABLE documents_widened RENAME TO documents")
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
 
     def close(self) -> None:
         self.conn.close()
