@@ -87,9 +87,16 @@ class Guard:
                 if not message.get("more_body"):
                     break
             try:
+                body.decode("utf-8")
+            except UnicodeDecodeError:  # FastAPI would answer a bare 400
+                await self._refuse(send, 422, ("invalid_text", "リクエスト本文が UTF-8 の JSON ではありません。"
+                                               "文字コードを UTF-8 にして送ってください",
+                                               "the request body is not UTF-8 encoded JSON; send UTF-8"))
+                return
+            try:
                 data = json.loads(body) if body.strip() else None
-            except (ValueError, UnicodeDecodeError):
-                data = None  # FastAPI answers malformed JSON itself
+            except ValueError:
+                data = None  # FastAPI answers malformed JSON itself (422)
             if has_lone_surrogate(data):
                 await self._refuse(send, 422, ("invalid_text", "文字列に不正な文字（対になっていないサロゲート）が含まれています。"
                                                "文字コードを確認し、UTF-8 の文字だけで送ってください",

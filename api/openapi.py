@@ -34,7 +34,7 @@ def statuses(path: str, method: str) -> list[int]:
     if path.startswith("/api/") and path not in ("/api/phases",):
         out.append(503)
     if path == "/api/documents" and method == "post":
-        out += [401, 403, 415]
+        out += [401, 403, 404, 415]  # 404: `replace` names no document
     return sorted(set(out))
 
 

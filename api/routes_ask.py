@@ -34,11 +34,12 @@ async def healthz() -> dict[str, str]:  # async: answered on the event loop, no 
     return {"status": "ok"}
 
 
-@router.get("/api/meta", tags=["ask"], summary="ページが使う文言（根拠なしの文、事実のラベル）")
+@router.get("/api/meta", tags=["ask"], summary="ページが使う文言（根拠なしの文、事実のラベル、記録の種類の名前）")
 def meta() -> dict[str, Any]:
+    from kb.browse import KIND_LABELS
     from kb.core.vocab.answer import answer_vocab
     v = answer_vocab()
-    return {"no_evidence_text": v.no_evidence_text, "fact_labels": dict(v.fact_labels)}
+    return {"no_evidence_text": v.no_evidence_text, "fact_labels": dict(v.fact_labels), "kind_labels": dict(KIND_LABELS)}
 
 
 @router.post("/api/ask", tags=["ask"], summary="質問に、出典つきで答える")

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import HTTPProblem
 from api.jobs import IngestJobs
@@ -119,7 +120,11 @@ async def upload(request: Request, state: AppState = Depends(app_state)) -> JSON
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > limit + FORM_OVERHEAD:
         raise too_large(limit_mb)
-    form = await request.form(max_files=1, max_fields=5)
+    try:
+        form = await request.form(max_files=1, max_fields=5)
+    except StarletteHTTPException as e:  # a form Starlette cannot parse: a bare 400 otherwise
+        raise HTTPProblem(422, "invalid_request", "フォームを読めません。file（PDF ファイル）と、必要なら replace だけを "
+                          "multipart/form-data で送ってください", f"unreadable form: {e.detail}") from None
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise HTTPProblem(422, "invalid_request", "file（PDF・DOCX・HTML・テキストのファイル）を multipart/form-data で送ってください",

@@ -47,8 +47,8 @@ def collect(searcher: Any, questions: Sequence[Question]) -> list[Example]:
     for q in questions:
         if not q.answerable or not q.gold:
             continue
-        a = searcher.analyze(q.question)
-        records, X = searcher.candidates(q.question, a)
+        text = searcher.read_query(q.question)  # a kana-only question read as search reads it
+        records, X = searcher.candidates(text, searcher.analyze(text))
         gold = np.array([any_gold(r.to_dict(), q.gold) for r in records], dtype=bool)
         if gold.any() and not gold.all():
             out.append(Example(q, X, gold))

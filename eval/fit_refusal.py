@@ -39,7 +39,7 @@ def feature_rows(settings, questions: list[Question]):
     from kb.core.tuning import AnswerTuning
     from kb.search.searcher import get_searcher
     s = get_searcher(settings)
-    tuning = getattr(settings, "answer_tuning", None) or AnswerTuning()
+    tuning = settings.answer_tuning
     documents = {r.source.document for r in s.corpus.records}
     rows, kept = [], []
     for q in questions:

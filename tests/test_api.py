@@ -76,6 +76,18 @@ def test_healthz(client):
     assert client.get("/healthz").json() == {"status": "ok"}
 
 
+def test_the_page_reads_record_kind_names_from_the_server(client):
+    """One table of kind names (kb/core/vocab/labels.json): /api/meta serves it and the page's
+    scripts hold no copy of their own."""
+    import json
+    root = Path(__file__).resolve().parent.parent
+    labels = json.loads((root / "kb/core/vocab/labels.json").read_text(encoding="utf-8"))["record_kinds"]
+    assert client.get("/api/meta").json()["kind_labels"] == labels
+    for script in (root / "api/static").glob("*.js"):
+        text = script.read_text(encoding="utf-8")
+        assert not re.search(r"\b(lesson|breakthrough|overview|context)\s*:\s*[\"']", text), script.name
+
+
 def test_docs_work_offline(client):
     html = client.get("/docs").text
     assert "/api/ask" in html and "/api/trials" in html and "/api/sources/{document}/pages/{page}" in html

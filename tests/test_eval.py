@@ -194,3 +194,16 @@ def test_the_frozen_test_split_stays_above_its_floor(built_settings):
     (hybrid,) = run_search_eval(built_settings, questions, modes=("hybrid",))
     for metric, floor in TEST_FLOOR.items():
         assert hybrid.gold[metric] >= floor, (metric, hybrid.gold, hybrid.misses[:5])
+
+
+def test_the_per_document_table_gives_evidence_figures_for_every_mode_side_by_side():
+    from eval.harness import ModeResult, per_document_table
+    fig = lambda n, h1: {"n": n, "hit@1": h1, "hit@5": 1.0, "mrr@10": h1}  # noqa: E731
+    hybrid = ModeResult("hybrid", fig(3, 1.0), fig(3, 0.5), per_document={"juten": fig(2, 1.0)},
+                        per_document_evidence={"juten": fig(2, 0.5), "report": fig(1, 1.0)})
+    naive = ModeResult("naive", None, fig(3, 0.25), per_document_evidence={"juten": fig(2, 0.25)})
+    rows = per_document_table([hybrid, naive]).splitlines()
+    assert "hit@1 (evidence)" in rows[0] and "hit@1 (gold)" in rows[0]
+    assert "| juten | hybrid | 2 | 1.000 | 1.000 | 1.000 | 2 | 0.500 | 1.000 | 0.500 |" in rows
+    assert "| juten | naive | — | — | — | — | 2 | 0.250 | 1.000 | 0.250 |" in rows  # the naive pipeline in the same table
+    assert any(r.startswith("| report | hybrid | — |") for r in rows)

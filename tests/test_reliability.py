@@ -327,6 +327,17 @@ def test_lone_surrogates_are_422_with_a_message(tiny_app, path, field):
     assert "サロゲート" in e["message_ja"]
 
 
+@pytest.mark.parametrize("body", [b"\xff\xfe{\"query\": 1}", "{\"query\": \"研修\"}".encode("cp932"),
+                                  b"\x80\x81 not json"])
+def test_a_json_body_that_is_not_utf8_is_422_with_a_message(tiny_app, body):
+    """Found by schemathesis (tests/test_schemathesis.py): FastAPI answered such bodies with an
+    undocumented bare 400."""
+    c, _ = tiny_app
+    r = c.post("/api/search", content=body, headers={"content-type": "application/json"})
+    e = _err(r, 422)
+    assert "UTF-8" in e["message_ja"]
+
+
 def test_security_headers_on_json_and_docs(tiny_app):
     c, _ = tiny_app
     for url in ("/api/phases", "/docs", "/api/no-such"):

@@ -186,6 +186,62 @@ def test_a_narrow_filter_still_finds_its_only_record(searcher, mode):
     assert len(hits) == 1
 
 
+EXACT_QUERIES = ("PFの運営で気をつけること", "見守り 商店街", "庁内の連携をどう進めたか")
+EXACT_FILTERS = ({}, {"city": "熊本市"}, {"kind": "lesson"}, {"phase": "preparation", "scope": "庁外"},
+                 {"kind": "trial", "city": "市原市"}, {"city": "どこにもない市"})
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_array_path_ranks_exactly_as_the_llama_index_fusion_then_the_filter(searcher, mode):
+    """Filtered (and deep) searches rank on the retrievers' row arrays (Searcher._deep) instead of
+    llama-index's fusion of every record: the same records, order and scores as fusing the full
+    lists and filtering afterwards, which is what the search did before (and is ~10× slower at
+    50× the corpus, scripts/bench_scale.py)."""
+    from kb.search.searcher import record_matches
+    for q in EXACT_QUERIES:
+        a = searcher.analyze(q)
+        vector = searcher.dense.embed(q)
+        for f in EXACT_FILTERS:
+            fast = searcher._deep(q, a, mode, f, vector)
+            slow = [h for h in searcher._fused(q, a, mode, deep=True, vector=vector) if record_matches(h.record, f)]
+            assert [(h.record.id, h.score) for h in fast] == [(h.record.id, h.score) for h in slow], (q, f)
+            if mode == "hybrid":  # the learned fusion's candidates: filtered first, the same order
+                records, _ = searcher.candidates(q, a, f, deep=True, vector=vector)
+                every, _ = searcher.candidates(q, a, {}, deep=True, vector=vector)
+                assert [r.id for r in records] == [r.id for r in every if record_matches(r, f)], (q, f)
+            if f.get("city") == "どこにもない市":
+                assert fast == []
+            elif mode != "bm25":  # BM25 may find none of a subset; the dense list holds every record
+                assert fast, (q, f)
+
+
+@pytest.fixture(scope="module")
+def every_record_searcher(built_settings):
+    """The corpus searcher with its caches off and every unfiltered k=100 search ranking every
+    record (``shallow_depth`` 10), as a filtered search does."""
+    from dataclasses import replace
+    s = Searcher(built_settings, cache=False)
+    s.tuning = replace(s.tuning, shallow_depth=10)
+    return s
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("filters", EXACT_FILTERS[1:5])
+def test_filtered_search_is_the_unfiltered_ranking_filtered(every_record_searcher, mode, filters):
+    """Exact: of the ranking of every record, the records of its best 100 that pass the filter are
+    the filtered search's first ones, in the same order (nothing the filter keeps is lost or
+    reordered), and the filter returns as many as asked when it has them."""
+    s = every_record_searcher
+    for q in EXACT_QUERIES:
+        everything = s.search(q, k=100, mode=mode)
+        kept = [h.record.id for h in everything if all(getattr(h.record, k) == v for k, v in filters.items())]
+        filtered = [h.record.id for h in s.search(q, k=100, filters=filters, mode=mode)]
+        assert filtered[:len(kept)] == kept, (q, filters)
+        if mode != "bm25":  # the dense list holds every record: a filter returns as many as asked or all it has
+            assert kept, (q, filters)
+            assert len(filtered) == min(100, len(s.facet_rows(filters))), (q, filters)
+
+
 def test_step_filter_accepts_dotted_form(searcher):
     hits = searcher.search("テーマ", k=5, filters={"step": "4.1"})
     assert hits and all(h.record.step == "4-1" for h in hits)

@@ -6,7 +6,7 @@ import { initAsk } from "./ask.js";
 import { showCities, showCity, showRoadmap } from "./browse.js";
 import { showSearch } from "./search.js";
 import { initCharts, initCompare, initTrials, showCharts, showTrials } from "./tools.js";
-import { api, el, errorBox, initDialog, meta, setStatus } from "./ui.js";
+import { api, el, errorBox, initDialog, KIND_LABELS, meta, setStatus } from "./ui.js";
 
 const VIEWS = ["ask", "search", "roadmap", "cities", "city", "trials", "compare", "charts", "about"];
 const shown = new Set();
@@ -54,7 +54,8 @@ async function start() {
   initDialog();
   initAsk();
   try {
-    const [{ phases }, { cities }] = await Promise.all([api("/api/phases"), api("/api/cities")]);
+    const [{ phases }, { cities }, words] = await Promise.all([api("/api/phases"), api("/api/cities"), api("/api/meta")]);
+    Object.assign(KIND_LABELS, words.kind_labels || {});
     meta.phases = phases;
     meta.cities = cities;
     for (const p of phases) {

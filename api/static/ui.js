@@ -2,10 +2,9 @@
 // page through el()/textContent — never through innerHTML — so that a question
 // like <script>…</script> or a record with markup shows as text.
 
-export const KIND_LABELS = {
-  lesson: "留意点", breakthrough: "ブレイクスルー要因", trial: "試行的事業", profile: "自治体の概要",
-  column: "団体の声（コラム）", summary: "第1章の示唆", overview: "試行的事業の整理マップ", context: "その他の記載",
-};
+// How each record kind is named: the server's one table (GET /api/meta → kind_labels, from
+// kb/core/vocab/labels.json), filled in by app.js before the first view is shown.
+export const KIND_LABELS = {};
 
 export const meta = { phases: [], stepLabels: {}, phaseLabels: {}, cities: [] };
 

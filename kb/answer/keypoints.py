@@ -2,9 +2,10 @@
 
 Sentences are taken verbatim from the evidence records (bullets, prose, table cells cut at sentence
 ends) and scored for the question: lexical (the idf-weighted share of the question's key terms the
-sentence holds, on BM25's own tokens), dense (the record's similarity to the question in the dense
-retriever) and the record's rank in the fused search. The pick is diversified: one sentence per
-record, cities and documents taken in turn, within a character budget."""
+sentence holds, on BM25's own tokens), the sentence's own match in the passage index (its vector,
+computed at build time, against the question's one embedding, and its passage BM25), the record's
+dense similarity and the record's rank in the fused search. The pick is diversified: one sentence
+per record, cities and documents taken in turn, within a character budget."""
 from __future__ import annotations
 
 import math
@@ -18,7 +19,9 @@ from kb.core.vocab.answer import answer_vocab
 
 V = answer_vocab()
 
-_SPLIT = re.compile(r"\n|(?<=[。！？!?])|\s\|\s|\t")
+_SPLIT = re.compile(r"\n|\s\|\s|\t")  # line breaks, table cells
+_END = "。！？!?"
+_OPEN, _CLOSE = "（(「『【［", "）)」』】］"
 _LEAD = re.compile(r"^[\s・■□●○◆◇▪\-－–—*📍>]+")
 _HTML = re.compile(r"<[^>]+>")
 _LABEL = re.compile(r"^[^\s:：。、]{2,8}[:：]\s*")  # 「事業内容: 」 before a field's text
@@ -35,14 +38,59 @@ class KeySentence:
         return {"text": self.text, "citations": list(self.citations)}
 
 
-def record_sentences(r: Record, min_chars: int = 8, max_chars: int = 160) -> list[str]:
+_PLAIN_END = re.compile(r"(?<=[。！？!?])")
+
+
+def split_sentences(text: str, brackets: bool = True) -> list[str]:
+    """Lines and table cells cut at sentence ends, but not at a full stop inside brackets
+    (「(以下「当事者等」という。)」 is one sentence, not two fragments); ``brackets=False`` cuts at
+    every full stop (the pieces the refusal model's sentence coverage was fitted on)."""
+    if not brackets:
+        return [piece for line in _SPLIT.split(text) for piece in _PLAIN_END.split(line)]
+    out: list[str] = []
+    for line in _SPLIT.split(text):
+        depth, start = 0, 0
+        for i, ch in enumerate(line):
+            if ch in _OPEN:
+                depth += 1
+            elif ch in _CLOSE:
+                depth = max(0, depth - 1)
+            elif ch in _END and depth == 0:
+                out.append(line[start:i + 1])
+                start = i + 1
+        out.append(line[start:])
+    return out
+
+
+def clauses(sentence: str, max_chars: int) -> list[str]:
+    """A sentence longer than ``max_chars`` cut at its commas into runs of clauses within the limit
+    (a long sentence of a plan still holds the clause that answers); a clause longer still is left out."""
+    if len(sentence) <= max_chars:
+        return [sentence]
+    out, cur = [], ""
+    for part in re.split(r"(?<=[、，,])", sentence):
+        if cur and len(cur) + len(part) > max_chars:
+            out.append(cur)
+            cur = ""
+        cur += part
+    out.append(cur)
+    return [c for c in out if len(c) <= max_chars]
+
+
+def record_sentences(r: Record, min_chars: int = 8, max_chars: int = 160, brackets: bool = True,
+                     long_clauses: bool = False) -> list[str]:
     """The sentences of a record as written: its headline, then each bullet or prose sentence, each
     table cell; markup and list marks dropped; pieces too short to say anything are left out."""
     out: list[str] = []
     seen: set[str] = set()
-    texts = [r.title] + [r.text] + [str(r.fields.get(k) or "") for k in ("content", "outcome", "kpi")]
+    # a headline that is a path of headings (「I.重点計画について / 2. …」) says where, not what
+    title = "" if " / " in r.title else r.title
+    texts = [title] + [r.text] + [str(r.fields.get(k) or "") for k in ("content", "outcome", "kpi")]
     for text in texts:
-        for piece in _SPLIT.split(_HTML.sub(" ", text or "")):
+        pieces = split_sentences(_HTML.sub(" ", text or ""), brackets)
+        if long_clauses:
+            pieces = [c for p in pieces for c in clauses(p.strip(), max_chars)]
+        for piece in pieces:
             s = _LEAD.sub("", piece).strip().strip("「」 ").strip()
             s = _LABEL.sub("", re.sub(r"\s{2,}", " ", s))
             if len(s) < min_chars or len(s) > max_chars or s in seen:
@@ -64,6 +112,31 @@ class Candidate:
     dense: float
     rank: float
     score: float
+    passage: float = 0.0
+
+
+PassageScores = Mapping[str, Sequence[tuple[str, float]]]  # record id → (passage text, score), any order
+
+
+def sentence_passage_score(sentence: str, passages: Sequence[tuple[str, float]]) -> float | None:
+    """The score of the passage that holds the sentence (or that the sentence holds, the best such);
+    None when the sentence is not in the record's text (its headline, a field)."""
+    inside = [sc for text, sc in passages if sentence in text]
+    if inside:
+        return max(inside)
+    holds = [sc for text, sc in passages if len(text) >= 6 and text in sentence]
+    return max(holds) if holds else None
+
+
+def scaled_passages(passages: PassageScores) -> dict[str, list[tuple[str, float]]]:
+    """Passage scores min–max scaled over every passage of the candidate records, so that the
+    sentence part of a score says how this sentence compares with the others that compete."""
+    values = [sc for rows in passages.values() for _, sc in rows]
+    if not values:
+        return {}
+    lo, hi = min(values), max(values)
+    span = hi - lo
+    return {rid: [(t, (sc - lo) / span if span > 0 else 1.0) for t, sc in rows] for rid, rows in passages.items()}
 
 
 def idf_table(records: Sequence[Record], record_tokens: Callable[[Record], frozenset[str]]) -> dict[str, float]:
@@ -85,19 +158,29 @@ def lexical_share(tokens: frozenset[str], terms: Iterable[str], idf: Mapping[str
 
 def score_sentences(records: Sequence[Record], terms: frozenset[str], tokens_of: Callable[[str], frozenset[str]],
                     idf: Mapping[str, float], dense: Mapping[str, float], rank: Mapping[str, int],
-                    tuning: AnswerTuning) -> list[Candidate]:
-    """Every sentence of the records with its score, best first."""
+                    tuning: AnswerTuning, passages: PassageScores | None = None,
+                    bonus: Callable[[str, Record], float] | None = None) -> list[Candidate]:
+    """Every sentence of the records with its score, best first. ``passages``: the passage index's
+    scores of the records' sentences for this question (scaled here); a sentence outside the record's
+    text (its headline, a field) takes the record's best passage score, discounted. ``bonus``: a factor
+    the answer's form gives a sentence (a "why" answer favours the sentences that give reasons)."""
     out = []
+    scaled = scaled_passages(passages or {})
     for r in records:
         pos = rank.get(r.id, len(rank))
         rank_part = 1.0 / (1.0 + pos / 3.0)
         dense_part = dense.get(r.id, 0.0)
-        for s in record_sentences(r):
+        rows = scaled.get(r.id, ())
+        best_row = max((sc for _, sc in rows), default=0.0)
+        for s in record_sentences(r, long_clauses=tuning.key_long_clauses):
             lex = lexical_share(tokens_of(s), terms, idf) if terms else 0.0
+            own = sentence_passage_score(s, rows) if rows else None
+            psg = own if own is not None else best_row * tuning.key_passage_outside
             # a fragment says less than a sentence, a long one costs the reader
             length = min(1.0, len(s) / 25.0) * min(1.0, 100.0 / len(s))
-            score = (tuning.key_lexical * lex + tuning.key_dense * dense_part + tuning.key_rank * rank_part) * length
-            out.append(Candidate(s, r, lex, dense_part, rank_part, score))
+            score = (tuning.key_lexical * lex + tuning.key_passage * psg + tuning.key_dense * dense_part
+                     + tuning.key_rank * rank_part) * length * (bonus(s, r) if bonus else 1.0)
+            out.append(Candidate(s, r, lex, dense_part, rank_part, score, psg))
     out.sort(key=lambda c: -c.score)
     return out
 
@@ -118,7 +201,9 @@ def pick_key_sentences(cands: Sequence[Candidate], tuning: AnswerTuning, lead: S
         def adjusted(c: Candidate) -> float:
             city, doc = c.record.city or "", c.record.source.document
             phase = c.record.phase or ""
-            return (c.score * (tuning.key_repeat_city ** cities.get(city, 0)) * (tuning.key_repeat_doc ** docs.get(doc, 0))
+            # a record of no city (a page of a national plan) is not diversified by city: only by document
+            return (c.score * (tuning.key_repeat_city ** cities.get(city, 0) if city else 1.0)
+                    * (tuning.key_repeat_doc ** docs.get(doc, 0))
                     * (tuning.key_repeat_phase ** phases.get(phase, 0) if phase else 1.0))
         pool.sort(key=lambda c: -adjusted(c))
         c = pool.pop(0)

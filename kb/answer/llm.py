@@ -244,8 +244,24 @@ def record_to_prompt_block(n: int, r: Record, max_chars: int = MAX_RECORD_CHARS)
     return "\n".join(lines)
 
 
-def build_messages(question: str, records: Sequence[Record], max_chars: int = MAX_RECORD_CHARS) -> list[ChatMessage]:
-    blocks = "\n\n".join(record_to_prompt_block(i, r, max_chars) for i, r in enumerate(records, 1))
+def sentences_to_prompt_block(n: int, r: Record, sentences: Sequence[str]) -> str:
+    """「[3] 熊本市 ③地域の現状把握（2-2, l.642）」, its kind, then only the sentences the answer selected
+    from that record (its key points and quotes), one a line."""
+    facts = [f"種別: {KIND_LABELS.get(r.kind) or r.kind}"]
+    if r.phase:
+        facts.append(f"段階: {PHASE_LABELS.get(r.phase, r.phase)}")
+    return "\n".join([f"[{n}] {r.citation_label()}", " / ".join(facts)] + [f"- {' '.join(t.split())}" for t in sentences])
+
+
+def build_messages(question: str, records: Sequence[Record], max_chars: int = MAX_RECORD_CHARS,
+                   sentences: Sequence[Sequence[str]] | None = None) -> list[ChatMessage]:
+    """The prompt: each record numbered [n] with, when ``sentences`` is given (one list per record,
+    aligned), only those sentences of it — the answer's selected sentences — else its trimmed text."""
+    if sentences is not None:
+        blocks = "\n\n".join(sentences_to_prompt_block(i, r, sents)
+                              for i, (r, sents) in enumerate(zip(records, sentences), 1))
+    else:
+        blocks = "\n\n".join(record_to_prompt_block(i, r, max_chars) for i, r in enumerate(records, 1))
     return PROMPT.format_messages(records=blocks, question=question.strip())
 
 
@@ -269,7 +285,8 @@ class LLMAnswer:
 
 
 def synthesize(settings: Settings, question: str, records: Sequence[Record], *, mark: bool = False,
-               renumber: bool = True, llm: LLM | None = None) -> LLMAnswer:
+               renumber: bool = True, llm: LLM | None = None,
+               sentences: Sequence[Sequence[str]] | None = None) -> LLMAnswer:
     """Ask the configured endpoint to answer ``question`` from ``records`` and verify the reply.
 
     ``mark`` keeps unsupported sentences, flagged, instead of removing them.
@@ -279,7 +296,9 @@ def synthesize(settings: Settings, question: str, records: Sequence[Record], *, 
 
     Raises SettingsError when no endpoint is configured (nothing is called) and
     LLMError when the endpoint fails. ``llm`` replaces the endpoint with any
-    llama-index LLM (the settings then only choose the tokenizer)."""
+    llama-index LLM (the settings then only choose the tokenizer). ``sentences``: per record, the
+    sentences the prompt shows of it (the answer's selection) instead of its text; the reply is still
+    verified against the whole records."""
     llm = llm or OpenAICompatibleLLM.from_settings(settings)
     model = llm.metadata.model_name
     records = list(records)
@@ -287,7 +306,7 @@ def synthesize(settings: Settings, question: str, records: Sequence[Record], *, 
         return LLMAnswer(text=f"{NO_ANSWER}。", raw="", citations=(), no_evidence=True,
                          verification={"checked": 0, "supported": 0, "removed": [], "marked": [], "ok": True,
                                        "model": model, "note": "no records: the LLM was not called"})
-    reply = llm.chat(build_messages(question, records)).message.content or ""
+    reply = llm.chat(build_messages(question, records, sentences=sentences)).message.content or ""
     checker = GroundingChecker(Tokenizer(settings.sudachi_mode), min_word_coverage=PROSE_WORD_COVERAGE)
     v = verify_reply(reply, records, checker, mark=mark, renumber=renumber, model=model)
     return LLMAnswer(text=v.text, raw=reply, citations=v.citations, verification=v.verification,
@@ -295,12 +314,13 @@ def synthesize(settings: Settings, question: str, records: Sequence[Record], *, 
 
 
 def synthesize_or_error(settings: Settings, question: str, records: Sequence[Record], *, mark: bool = False,
-                        renumber: bool = True, llm: LLM | None = None) -> LLMAnswer:
+                        renumber: bool = True, llm: LLM | None = None,
+                        sentences: Sequence[Sequence[str]] | None = None) -> LLMAnswer:
     """Like ``synthesize`` but a failing or unconfigured endpoint gives an LLMAnswer
     with ``error`` set, empty ``text`` and ``verification == {"error": message, "ok": False, …}``,
     so that the caller keeps its own answer and reports the error."""
     try:
-        return synthesize(settings, question, records, mark=mark, renumber=renumber, llm=llm)
+        return synthesize(settings, question, records, mark=mark, renumber=renumber, llm=llm, sentences=sentences)
     except (LLMError, SettingsError) as e:
         return _failed(public_error(e, settings), llm.metadata.model_name if llm else settings.llm_model)
 

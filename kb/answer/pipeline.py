@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 from kb.answer import compose as C
-from kb.answer.blocks import Block, Blocks, Statement, render_markdown
+from kb.answer.blocks import Block, Blocks, Statement, Table, render_markdown
 from kb.answer.awkward import is_english, is_kana_only, is_short, reading_lexicon
 from kb.answer.followup import Turn, read_history, resolve
 from kb.answer.compute import asks_computation, compute as compute_figures
+from kb.answer.forms import asks_why, count_asked, defined_term, definitions, figures, gives_reason
 from kb.answer.keypoints import (KeySentence, city_label, idf_table, lexical_share, pick_key_sentences,
                                  record_sentences, score_sentences)
 from kb.answer.refusal import EvidenceFeatures, RefusalModel, agreement, load_model
 from kb.core.vocab import unify_spellings
 from kb.core.normalize import squash
-from kb.core.records import PHASES, Record, SearchHit
+from kb.core.records import PHASES, Passage, Record, SearchHit
 from kb.core.settings import Settings
 from kb.core.tuning import AnswerTuning
 from kb.core.vocab.answer import answer_vocab
@@ -38,7 +39,8 @@ NO_EVIDENCE_TEXT = V.no_evidence_text
 
 class AssistantSearcher(Protocol):
     """What the assistant uses of a searcher: the loaded corpus, its tokenizer, query analysis,
-    ranked search, and the (cached) tokens of records and of their lines."""
+    ranked search, the (cached) tokens of records and of their lines, and the passage index's scores
+    of the records' sentences for a question (built at index time; the question's embedding reused)."""
     corpus: Corpus
     tokenizer: Callable[[str], list[str]]
 
@@ -50,6 +52,8 @@ class AssistantSearcher(Protocol):
     def record_tokens(self, record: Record) -> frozenset[str]: ...
 
     def text_tokens(self, text: str) -> frozenset[str]: ...
+
+    def passages(self, query: str, record_ids: Iterable[str]) -> Mapping[str, list[tuple[Passage, float]]]: ...
 
 
 @dataclass(frozen=True)
@@ -125,14 +129,31 @@ class Retrieved:
     rank: Mapping[str, int]  # record id → its position in ``ranked``
     lexical: tuple[SearchHit, ...] = ()  # BM25's own best matches (raw scores, no re-rank)
     dense: tuple[SearchHit, ...] = ()  # the dense retriever's own best matches (cosine, no re-rank)
+    # the passage index over every record: record id → its sentences (text, score) best first, and the
+    # records in the order of their best sentence (the sentence that answers may sit in a record that
+    # ranks low as a whole: a page of a national plan among many)
+    passages: Mapping[str, Sequence[tuple[str, float]]] = field(default_factory=dict)
+    passage_order: tuple[str, ...] = ()
 
 
 def retrieve(searcher: AssistantSearcher, q: Question, tuning: AnswerTuning) -> Retrieved:
     ranked = searcher.search(q.text, k=tuning.search_depth, analysis=q.analysis)
     lexical = searcher.search(q.text, k=tuning.coverage_depth, mode="bm25", rerank_by_query=False, analysis=q.analysis)
     dense = searcher.search(q.text, k=tuning.evidence_depth, mode="dense", rerank_by_query=False, analysis=q.analysis)
+    passages = sentence_passages(searcher, q.text, [r.id for r in searcher.corpus.records])
+    order = tuple(sorted((rid for rid, rows in passages.items() if rows), key=lambda rid: -passages[rid][0][1]))
     return Retrieved(tuple(ranked), tuple(ranked[:tuning.evidence_depth]),
-                     {h.record.id: i for i, h in enumerate(ranked)}, tuple(lexical), tuple(dense))
+                     {h.record.id: i for i, h in enumerate(ranked)}, tuple(lexical), tuple(dense), passages, order)
+
+
+def sentence_passages(searcher: AssistantSearcher, text: str, record_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
+    """The passage index's score of every sentence of these records for the question (its sentence
+    vectors, computed at build time, against the question's embedding, which search already computed;
+    and passage BM25), best first."""
+    if not record_ids:
+        return {}
+    got = searcher.passages(text, record_ids)
+    return {rid: [(p.text, sc) for p, sc in rows] for rid, rows in got.items()}
 
 
 # --- judge evidence -----------------------------------------------------------------------------
@@ -205,7 +226,7 @@ def evidence_features(searcher: AssistantSearcher, q: Question, got: Retrieved,
             if h.record.id in seen:
                 continue
             seen.add(h.record.id)
-            for sent in record_sentences(h.record):
+            for sent in record_sentences(h.record, brackets=False):
                 sentence_best = max(sentence_best, lexical_share(searcher.text_tokens(sent), terms, idf))
     else:
         sentence_best = 1.0
@@ -252,20 +273,50 @@ def judge_evidence(searcher: AssistantSearcher, q: Question, got: Retrieved, tun
 # --- choose the answer's form -------------------------------------------------------------------
 
 
-def choose_form(q: Question) -> str:
+# the kinds of record a form composes from: when the evidence that answers best is of none of them (a
+# page of a national plan asked about 「立ち上げる自治体への国の支援」), the form would hide it
+FORM_KINDS = {"setup": frozenset({"lesson", "summary"}), "step": frozenset({"lesson", "summary"}),
+              "partner": frozenset({"column"}), "trial": frozenset({"trial"})}
+
+
+def yields_to_other_kinds(got: Retrieved, corpus: Corpus, kinds: frozenset[str], margin: float) -> bool:
+    """The question's best sentence is in a record of none of these kinds, and clearly better (by
+    ``margin`` of its score) than the best sentence of any record of them."""
+    if not got.passage_order:
+        return False
+    leader = corpus.by_id[got.passage_order[0]]
+    if leader.kind in kinds:
+        return False
+    best = got.passages[leader.id][0][1]
+    own = next((got.passages[rid][0][1] for rid in got.passage_order if corpus.by_id[rid].kind in kinds), 0.0)
+    return own < best * (1.0 - margin)
+
+
+def choose_form(q: Question, got: Retrieved | None = None, corpus: Corpus | None = None, margin: float = 0.15) -> str:
     form = _form(q)
+    if form == "definition" and corpus is not None and not definitions(defined_term(q.text) or "", corpus.records):
+        form = _form(q, skip=("definition",))  # no document defines it: answer as the question reads otherwise
     if form in ("general", "fact", "trial", "partner") and is_short(q.text):
         return "overview"  # 「予算」: what the documents say about it, not one record
+    if got is not None and corpus is not None and form in FORM_KINDS and not (q.analysis.steps and form == "step"):
+        if yields_to_other_kinds(got, corpus, FORM_KINDS[form], margin):
+            return "general"  # the best evidence is of another kind: answer from it
     return form
 
 
-def _form(q: Question) -> str:
+def _form(q: Question, skip: Sequence[str] = ()) -> str:
     text, a = q.text, q.analysis
     cues = V.form_cues
     if asks_computation(text):
         return "compute"
     if any(w in text for w in cues["compare"]):
         return "compare"
+    if defined_term(text) and "definition" not in skip:
+        return "definition"
+    if asks_why(text):
+        return "why"
+    if count_asked(text) and not any(w in text for words in V.profile_wants.values() for w in words):
+        return "count"  # (「人口は何人」 is a profile field: a fact)
     if a.setup:
         return "setup"
     if any(w in text for w in cues["fact"]):
@@ -406,7 +457,21 @@ def compose_city(c: Context) -> None:
 
 
 def compose_general(c: Context) -> None:
-    C.build_hits(c.blocks, c.top, 5, heading="関連する記載")
+    """The most relevant records, each by the sentence of it that best matches the question (a page of a
+    plan or a long passage is quoted where it answers, not by its first line)."""
+    c.blocks.heading("関連する記載", 2)
+    for r in c.top[:5]:
+        best = best_sentence(r, c.retrieved)
+        c.blocks.statement(f"{_who(r)}: {best}" if best else C.describe(r), [r])
+
+
+def best_sentence(r: Record, got: Retrieved) -> str:
+    """The record's best passage for the question, when it is a sentence of its text (not its headline)."""
+    rows = got.passages.get(r.id) or ()
+    if r.kind in ("lesson", "summary", "profile") or not rows:
+        return ""
+    text = " ".join(rows[0][0].split())
+    return "" if text == r.title or len(text) < 8 else C.cut(text, 160)
 
 
 def compose_overview(c: Context) -> None:
@@ -425,16 +490,131 @@ def compose_overview(c: Context) -> None:
     C.build_hits(c.blocks, picked, 8, heading=f"「{c.question.text}」についての記載")
 
 
+def _evidence_pool(c: Context, passages: int) -> list[Record]:
+    """The composer's evidence, then the records holding the question's best sentences (of the named
+    cities, or of no city), each once."""
+    by_id, cities = c.corpus.by_id, c.question.analysis.cities
+    out = list(c.top)
+    have = {r.id for r in out}
+    for rid in c.retrieved.passage_order[:passages]:
+        r = by_id[rid]
+        if rid not in have and (not cities or r.city in cities or r.city is None):
+            out.append(r)
+            have.add(rid)
+    return out
+
+
+def compose_definition(c: Context) -> None:
+    """「…とは」: the sentence that defines the term (「Xとは、…」「…をXという」), from the document that
+    defines it, found in any record of the corpus; then the most relevant records."""
+    term = defined_term(c.question.text) or ""
+    rest = [r for r in c.corpus.records if r.id not in {x.id for x in c.top}]
+    found = definitions(term, _evidence_pool(c, 20) + rest)
+    if not found:
+        compose_general(c)
+        return
+    c.blocks.heading(f"「{term}」の定義", 2)
+    used: set[str] = set()
+    for d in found:
+        if d.record.id in used or len(used) >= 2:
+            continue
+        used.add(d.record.id)
+        c.blocks.statement(f"{_who(d.record)}: {d.sentence}", [d.record])
+        if not c.lead:
+            c.lead.append(KeySentence(city_label(d.record) + d.sentence, (d.record.id,)))
+    C.build_hits(c.blocks, [r for r in c.top if r.id not in used], 3, heading="関連する記載")
+
+
+def compose_why(c: Context) -> None:
+    """「なぜ」: the breakthroughs of the records in question (what made things move), then the reasons
+    the evidence gives (its sentences that say why: 「…ため」「…ことから」), each cited."""
+    cities = c.question.analysis.cities
+    breakthroughs = [r for r in c.top[:10] if r.kind == "breakthrough"]
+    if not breakthroughs and cities:
+        breakthroughs = C.ordered([r for r in c.corpus.records if r.kind == "breakthrough" and r.city in cities], c.rank)
+    if breakthroughs:
+        c.blocks.heading("ブレイクスルー要因", 2)
+        for r in breakthroughs[:2]:
+            c.blocks.statement(C.describe(r), [r])
+    idf = corpus_idf(c.searcher)
+    terms = c.evidence.terms
+    reasons = []
+    for i, r in enumerate(_evidence_pool(c, 5)[:10]):
+        if r in breakthroughs[:2]:
+            continue
+        for sent in record_sentences(r):
+            if gives_reason(sent):
+                share = lexical_share(c.searcher.text_tokens(sent), terms, idf) if terms else 0.0
+                reasons.append((share - i * 0.03, sent, r))
+    reasons.sort(key=lambda x: -x[0])
+    used: set[str] = set()
+    picked = []
+    for score, sent, r in reasons:
+        if r.id in used or score <= 0:
+            continue
+        used.add(r.id)
+        picked.append((sent, r))
+        if len(picked) >= 3:
+            break
+    if picked:
+        c.blocks.heading("記録が挙げる理由", 2)
+        for sent, r in picked:
+            c.blocks.statement(f"{_who(r)}: {sent}", [r])
+    if not c.blocks.statements:
+        compose_general(c)
+
+
+def compose_count(c: Context) -> None:
+    """「何団体」「何人」「何か所」: the figures the records write with that counter word, the best
+    matching first (its sentence cited); a question no such figure answers is answered as a fact."""
+    counters = count_asked(c.question.text)
+    pool = _evidence_pool(c, 5)[:10]
+    found = figures(pool, counters)
+    if not found:
+        compose_fact(c)
+        return
+    idf = corpus_idf(c.searcher)
+    terms = c.evidence.terms
+    order = {r.id: i for i, r in enumerate(pool)}
+    scored = sorted(found, key=lambda f: -((lexical_share(c.searcher.text_tokens(f.sentence), terms, idf) if terms else 0.0)
+                                          - order[f.record.id] * 0.05))
+    c.blocks.heading("資料に書かれた数", 2)
+    seen: set[str] = set()
+    for f in scored:
+        if f.sentence in seen or len(seen) >= 3:
+            continue
+        seen.add(f.sentence)
+        c.blocks.statement(f"{f.value}（{_who(f.record)}）: {f.sentence}", [f.record])
+        if not c.lead:
+            c.lead.append(KeySentence(f"{f.value} — {city_label(f.record)}{f.sentence}", (f.record.id,)))
+
+
 COMPOSERS: dict[str, Callable[[Context], None]] = {
+    "definition": compose_definition, "why": compose_why, "count": compose_count,
     "compute": compose_compute, "setup": compose_setup, "step": compose_step, "compare": compose_compare, "fact": compose_fact,
     "trial": compose_trial, "partner": compose_partner, "city": compose_city, "general": compose_general,
     "overview": compose_overview,
 }
 
 
-def compose(searcher: AssistantSearcher, q: Question, got: Retrieved, ev: Evidence, form: str) -> Context:
+def evidence_records(got: Retrieved, by_id: Mapping[str, Record], tuning: AnswerTuning) -> list[Record]:
+    """The records an answer is composed from: the fused search's top, joined (reciprocal rank fusion,
+    ``passage_fusion_k``) by the records that hold the question's best sentences."""
+    if not tuning.passage_fusion_k:
+        return [h.record for h in got.hits]
+    k, depth = tuning.passage_fusion_k, len(got.hits)
+    score: dict[str, float] = {}
+    for i, h in enumerate(got.ranked[:depth]):
+        score[h.record.id] = 1.0 / (k + i + 1)
+    for i, rid in enumerate(got.passage_order[:depth]):
+        score[rid] = score.get(rid, 0.0) + tuning.passage_fusion_weight / (k + i + 1)
+    return [by_id[rid] for rid in sorted(score, key=lambda rid: -score[rid])[:depth]]
+
+
+def compose(searcher: AssistantSearcher, q: Question, got: Retrieved, ev: Evidence, form: str,
+            tuning: AnswerTuning | None = None) -> Context:
     a = q.analysis
-    top = [h.record for h in got.hits]
+    top = evidence_records(got, searcher.corpus.by_id, tuning or AnswerTuning())
     if a.cities:  # a question about named cities is answered from those cities (and the cross-city summary)
         top = [r for r in top if r.city in a.cities or r.city is None] or top
     c = Context(searcher, q, got, ev, top)
@@ -461,7 +641,12 @@ def _who(r: Record) -> str:
         return f"{r.city}「{r.title}」"
     if r.kind == "lesson":
         return f"{r.city} {C.step_heading(r.step)}"
-    return f"{r.city or '全体'} {r.title[:30]}"
+    if r.city is None and r.source.printed_page:  # a page of a plan: where it is, not its heading path
+        head = r.title.split(" / ")[0]
+        return f"{head if len(head) <= 30 else '資料'}（p.{r.source.printed_page}）"
+    if r.kind == "column":
+        return f"{r.city} {r.fields.get('organization') or ''}".strip()
+    return f"{r.city or '全体'} {r.title if len(r.title) <= 40 else ''}".strip()
 
 
 # --- key points -----------------------------------------------------------------------------
@@ -480,6 +665,11 @@ def key_points(searcher: AssistantSearcher, q: Question, got: Retrieved, c: Cont
     else:
         pool = cited[:tuning.key_records]
         pool += [r for r in c.top if r.id not in c.blocks.cited][:max(0, tuning.key_records - len(pool)) // 2 + 2]
+        # the records that hold the question's best sentences, wherever they rank as a whole
+        have = {r.id for r in pool}
+        by_id = searcher.corpus.by_id
+        pool += [by_id[rid] for rid in got.passage_order[:tuning.key_passage_records] if rid not in have
+                 and (not q.analysis.cities or by_id[rid].city in q.analysis.cities or by_id[rid].city is None)]
     order = {r.id: i for i, r in enumerate(pool)}
     cos = {h.record.id: h.score for h in got.dense}
     lo, hi = (min(cos.values()), max(cos.values())) if cos else (0.0, 0.0)
@@ -493,12 +683,20 @@ def key_points(searcher: AssistantSearcher, q: Question, got: Retrieved, c: Cont
                 r = c.blocks.cited[blk.citations[0]]
                 label = "" if blk.text.startswith(r.city or "\0") else city_label(r)
                 lead.append(KeySentence(label + blk.text, blk.citations))
-    cands = score_sentences(pool, c.evidence.terms, searcher.text_tokens, idf, dense, order, tuning)
+    cands = score_sentences(pool, c.evidence.terms, searcher.text_tokens, idf, dense, order, tuning,
+                            {r.id: got.passages.get(r.id, ()) for r in pool} if tuning.key_passage else None,
+                            bonus=_reason_bonus(tuning) if form == "why" else None)
     picked = pick_key_sentences(cands, tuning, lead=lead, label=city_label)
     if form == "setup":  # the roadmap's key points in the order of its phases
         by_id = {r.id: r for r in pool}
         picked = tuple(sorted(picked, key=lambda k: PHASE_ORDER.get(by_id[k.citations[0]].phase, 9)))
     return picked
+
+
+def _reason_bonus(tuning: AnswerTuning) -> Callable[[str, Record], float]:
+    def bonus(sentence: str, r: Record) -> float:
+        return 1.0 + tuning.key_reason_bonus if r.kind == "breakthrough" or gives_reason(sentence) else 1.0
+    return bonus
 
 
 # --- render -------------------------------------------------------------------------------------
@@ -555,8 +753,8 @@ def answer_question(searcher: AssistantSearcher, question: str, *, tuning: Answe
     ev = judge_evidence(searcher, q, got, tuning, model)
     if ev.no_evidence:
         return render_no_evidence(q, ev, got, tuple(searcher.corpus.cities))
-    form = choose_form(q)
-    c = compose(searcher, q, got, ev, form)
+    form = choose_form(q, got, searcher.corpus, tuning.form_yield_margin)
+    c = compose(searcher, q, got, ev, form, tuning)
     if not c.blocks.statements:
         return render_no_evidence(q, Evidence(True, "回答に使える記録が見つかりません"), got)
     return render(c.question, form, c, key_points(searcher, c.question, got, c, form, tuning))
@@ -566,7 +764,7 @@ def ask(settings: Settings, question: str, *, use_llm: bool | None = None,
         searcher: AssistantSearcher | None = None, history: Sequence[Mapping[str, Any]] | None = None) -> Answer:
     from kb.search.searcher import get_searcher
     s = searcher or get_searcher(settings)
-    tuning = getattr(settings, "answer_tuning", None) or AnswerTuning()
+    tuning = settings.answer_tuning
     answer = answer_question(s, question, tuning=tuning, max_chars=settings.max_question_chars,
                              history=read_history(history))
     if not answer.no_evidence and settings.llm_enabled and use_llm is not False:
@@ -574,11 +772,28 @@ def ask(settings: Settings, question: str, *, use_llm: bool | None = None,
     return answer
 
 
+def selected_sentences(answer: Answer) -> list[list[str]]:
+    """Per cited record (in ``answer.citations`` order), the sentences the answer took from it: its key
+    points, then the statements and table rows that quote it."""
+    out: list[list[str]] = []
+    for r in answer.citations:
+        sents = [k.text for k in answer.summary if r.id in k.citations]
+        for blk in answer.blocks:
+            if isinstance(blk, Statement) and r.id in blk.citations:
+                sents.append(blk.text)
+            elif isinstance(blk, Table) and r.id in blk.citations:
+                sents += [" | ".join(row) for row in blk.rows[:8]]
+        out.append(list(dict.fromkeys(sents)))
+    return out
+
+
 def _with_llm(settings: Settings, answer: Answer) -> Answer:
-    """Prose from the configured endpoint over the composer's citations, verified sentence by
-    sentence; [n] keeps pointing at ``answer.citations``. On failure the composed answer stands."""
+    """Prose from the configured endpoint over the answer's selected sentences (its key points and
+    quotes, each under its record's number), verified sentence by sentence against the whole records;
+    [n] keeps pointing at ``answer.citations``. On failure the composed answer stands."""
     from kb.answer.llm import synthesize_or_error
-    result = synthesize_or_error(settings, answer.question, list(answer.citations), renumber=False)
+    result = synthesize_or_error(settings, answer.question, list(answer.citations), renumber=False,
+                                 sentences=selected_sentences(answer))
     if result.error:
         return replace(answer, verification=result.verification)
     return replace(answer, llm_answer=result.text, verification=result.verification)

@@ -2,12 +2,14 @@
 The environment is read here and nowhere else."""
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 from kb.core.errors import SettingsError
+from kb.core.tuning import AnswerTuning, tuning_from_dict
 
 ENV_PREFIX = "PFKB_"
 
@@ -33,6 +35,7 @@ class Settings:
     parse_timeout_s: float = 300.0
     host: str = "127.0.0.1"
     port: int = 8000
+    answer_tuning: AnswerTuning = field(default_factory=AnswerTuning)  # PFKB_ANSWER_TUNING: JSON of changed keys
 
     def __post_init__(self) -> None:
         for name in ("data_dir", "corpus_dir"):
@@ -50,6 +53,11 @@ class Settings:
         for name in ("max_json_kb", "parse_memory_mb", "parse_timeout_s"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name}={getattr(self, name)}: 正の数を指定してください", f"{name} must be positive")
+        if isinstance(self.answer_tuning, Mapping):  # {"key_dense": 0.3}: the defaults with these changed
+            object.__setattr__(self, "answer_tuning", answer_tuning_from(self.answer_tuning))
+        if not isinstance(self.answer_tuning, AnswerTuning):
+            raise SettingsError(f"answer_tuning={self.answer_tuning!r}: AnswerTuning か JSON のオブジェクトを指定してください",
+                                "answer_tuning must be an AnswerTuning or a mapping of its keys")
         if not (0 < self.port < 65536):
             raise SettingsError(f"port={self.port}: 1〜65535 を指定してください")
 
@@ -91,13 +99,16 @@ class Settings:
     def to_env(self) -> dict[str, str]:
         """These settings as PFKB_* variables (for worker processes that build
         their own Settings with ``from_env``)."""
-        return {ENV_PREFIX + f.name.upper(): str(getattr(self, f.name)) for f in fields(self)}
+        env = {ENV_PREFIX + f.name.upper(): str(getattr(self, f.name)) for f in fields(self)}
+        env[ENV_PREFIX + "ANSWER_TUNING"] = json.dumps(self.answer_tuning.to_dict(), ensure_ascii=False)
+        return env
 
     def public(self) -> dict[str, Any]:
         """Settings as shown to users (the key is never shown)."""
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["llm_api_key"] = "***" if self.llm_api_key else ""
         d["admin_token"] = "***" if self.admin_token else ""
+        d["answer_tuning"] = self.answer_tuning.to_dict()
         return {k: str(v) if isinstance(v, Path) else v for k, v in d.items()}
 
 
@@ -123,8 +134,33 @@ def check_data_dir(path: Path) -> None:
                             f"cannot create data dir {p}: {probe} is not writable")
 
 
+def answer_tuning_from(data: Mapping[str, Any]) -> AnswerTuning:
+    """The default AnswerTuning with the given keys changed; an unknown key or a value of the wrong
+    type is an error naming it."""
+    defaults = AnswerTuning().to_dict()
+    for k, v in data.items():
+        if k not in defaults:
+            continue  # tuning_from_dict names every unknown key
+        want = type(defaults[k])
+        fits = isinstance(v, want) or (want is float and isinstance(v, int))
+        if not fits or (isinstance(v, bool) and want is not bool):
+            raise SettingsError(f"answer_tuning の {k}={v!r}: {want.__name__} を指定してください",
+                                f"answer_tuning.{k} must be {want.__name__}")
+    return tuning_from_dict(AnswerTuning, {**defaults, **{k: (float(v) if isinstance(defaults.get(k), float) else v)
+                                                          for k, v in data.items()}})
+
+
 def _convert(name: str, typ: Any, raw: str) -> Any:
     t = typ if isinstance(typ, str) else getattr(typ, "__name__", str(typ))
+    if t == "AnswerTuning":
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise SettingsError(f"{ENV_PREFIX}{name.upper()}={raw!r}: JSON のオブジェクトを指定してください"
+                                '（例: {"key_dense": 0.3}）', "expected a JSON object of AnswerTuning keys")
+        return answer_tuning_from(data)
     try:
         if t == "int":
             return int(raw)

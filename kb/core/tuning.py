@@ -22,6 +22,11 @@ class SearchTuning:
     kind_prior: dict[str, float] = field(default_factory=lambda: {"context": 0.75, "overview": 0.85, "profile": 0.75})
     case_summary_prior: float = 0.5  # 「…した自治体は？」: the cross-city summary names no city
     schedule_only_prior: float = 0.8
+    # pseudo-relevance feedback on the BM25 side (kb/search/retrievers.py): the ``prf_terms`` heaviest
+    # terms of the ``prf_docs`` best records join the query with ``prf_weight`` of its weight (0: off)
+    prf_docs: int = 0
+    prf_terms: int = 0
+    prf_weight: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -34,15 +39,24 @@ class AnswerTuning:
     coverage_depth: int = 10  # records judged for the question's key-term coverage
     min_coverage: float = 0.5  # below (or at) this share of key terms: no evidence
     min_anchored_coverage: float = 0.34  # … for questions about the PF / 孤独・孤立 world
-    # key points (summary): sentence score = lexical·w + dense·w + record rank·w, picked greedily
+    form_yield_margin: float = 0.15  # a roadmap / step / partner / trial form gives way to a general answer when the best
+    # sentence is of another kind of record and beats theirs by this share of its score
+    passage_fusion_k: int = 0  # records holding the best sentences join the evidence by RRF with this k (0: off)
+    passage_fusion_weight: float = 1.0  # … their rank's weight against the fused search's
+    # key points (summary): sentence score = lexical·w + passage·w + record dense·w + record rank·w, picked greedily
     key_records: int = 12  # evidence records whose sentences compete
-    key_lexical: float = 0.6
-    key_dense: float = 0.25
-    key_rank: float = 0.15
+    key_lexical: float = 0.6  # idf-weighted share of the question's key terms in the sentence
+    key_passage: float = 0.3  # the sentence's passage score (its build-time vector and BM25), scaled over the candidates
+    key_passage_records: int = 6  # records holding the corpus's best sentences for the question join the pool
+    key_passage_outside: float = 0.5  # a headline or field sentence takes this share of its record's best passage
+    key_dense: float = 0.25  # the record's dense similarity, scaled over the dense top
+    key_rank: float = 0.15  # the record's place in the composer's answer
+    key_reason_bonus: float = 0.5  # a "why" answer: a sentence that gives a reason (or a breakthrough's) gains this share
+    key_long_clauses: bool = True  # a sentence over 160 characters competes as runs of its clauses (cut at commas)
     key_min: int = 2
     key_max: int = 5
     key_chars: int = 400  # budget of the summary, in characters
-    key_min_share: float = 0.45  # a sentence scoring below this share of the best is left out (after key_min)
+    key_min_share: float = 0.3  # a sentence scoring below this share of the best is left out (after key_min)
     key_repeat_city: float = 0.7  # a second sentence of the same city keeps this share of its score
     key_repeat_doc: float = 0.9  # … of the same document
     key_repeat_phase: float = 0.8  # … of the same phase (a process answer spans its phases)

@@ -167,6 +167,8 @@ class InProcessBackend:
 
     def _passages(self, query: str, records: list[Record]) -> dict[str, Passage | None]:
         tokens_of = self.searcher.text_tokens
+        read = getattr(self.searcher, "read_query", None)  # a kana-only query, read as the searcher read it
+        query = read(query) if read else query
         q_tokens = list(self.searcher.tokenizer(query))
         sets = []
         for r in records:

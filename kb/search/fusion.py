@@ -29,6 +29,9 @@ FEATURES: tuple[str, ...] = (
     "city_match", "other_city", "step_match", "phase_match", "kind_match", "scope_match",
     "case_summary", "schedule_only", "length",
     *(f"kind_{k}" for k in KINDS),
+    # the best passage's two scores apart, the question's terms the record holds, and how much the
+    # record's document as a whole is about the question
+    "passage_bm25", "passage_dense", "coverage", "document",
 )
 
 
@@ -51,8 +54,9 @@ def rrf(*ranks: int | None) -> float:
 
 
 def candidate_features(records: Sequence[Record], bm25: Ranked, dense: Ranked, passage: Mapping[str, float],
-                       a: QueryAnalysis) -> np.ndarray:
-    """The feature matrix of ``records`` (rows) for one question (columns: FEATURES)."""
+                       a: QueryAnalysis, extra: Mapping[str, Sequence[float]] | None = None) -> np.ndarray:
+    """The feature matrix of ``records`` (rows) for one question (columns: FEATURES); ``extra``: further
+    columns by name, one value per record (the passage parts, coverage, document)."""
     b_top, d_top = bm25.top(), dense.top()
     p_top = max(passage.values(), default=0.0)
     d_floor = min((s for _, s in dense.ranks.values()), default=0.0)
@@ -84,6 +88,8 @@ def candidate_features(records: Sequence[Record], bm25: Ranked, dense: Ranked, p
         f[col["length"]] = math.log1p(len(r.text)) / math.log(1000)
         if f"kind_{r.kind}" in col:
             f[col[f"kind_{r.kind}"]] = 1.0
+    for name, values in (extra or {}).items():
+        X[:, col[name]] = np.asarray(values, dtype=np.float64)
     return X
 
 

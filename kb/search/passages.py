@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
@@ -82,6 +82,14 @@ def records_to_passages(records: Iterable[Record]) -> list[Passage]:
     return [p for r in records for p in record_to_passages(r)]
 
 
+class PassageScores(NamedTuple):
+    """A question's scores of every passage: BM25 scaled by the best, cosine (None without a query
+    vector), and their mean."""
+    lexical: np.ndarray
+    dense: np.ndarray | None
+    combined: np.ndarray
+
+
 class PassageIndex:
     """Both retrievers over the passages of every record: a bm25s index of their tokens and their
     e5 vectors (one matrix, scored by a dot product). Scores are computed over all passages, so a
@@ -131,10 +139,24 @@ class PassageIndex:
     def scores(self, query_tokens: list[str], query_vector: np.ndarray | None) -> np.ndarray:
         """One score per passage: the mean of its scaled BM25 score and its cosine similarity to the
         question (BM25 alone when no query vector is given)."""
+        return self.parts(query_tokens, query_vector).combined
+
+    def parts(self, query_tokens: list[str], query_vector: np.ndarray | None) -> "PassageScores":
+        """Both scores of every passage, and their mean (what ``scores`` gives)."""
         lexical = self.lexical(query_tokens)
         if query_vector is None or not len(self.vectors):
-            return lexical
-        return (lexical + self.vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)) / 2
+            return PassageScores(lexical, None, lexical)
+        dense = self.vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        return PassageScores(lexical, dense, (lexical + dense) / 2)
+
+    def record_max(self, record_ids: Iterable[str], scores: np.ndarray) -> dict[str, float]:
+        """The best score among each record's passages (records with no passage are left out)."""
+        out: dict[str, float] = {}
+        for rid in record_ids:
+            rows = self.of_record.get(rid)
+            if rows:
+                out[rid] = float(scores[rows].max())
+        return out
 
     def best(self, record_ids: Iterable[str], scores: np.ndarray) -> dict[str, tuple[Passage, float]]:
         """The best passage of each record (records with no passage are left out)."""

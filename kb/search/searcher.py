@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import numpy as np
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.schema import QueryBundle
 
@@ -22,7 +23,9 @@ from kb.core.cache import LRU
 from kb.search.nodes import record_search_text, record_to_node
 from kb.search.fusion import FusionModel, Ranked, candidate_features, load_fusion, rrf
 from kb.search.passages import PassageIndex, build_passage_index, records_to_passages
-from kb.search.retrievers import FaissRetriever, SudachiBM25Retriever
+from kb.search.reading import ReadingLexicon, is_kana_only, reading_lexicon, share_lexicon
+from kb.search.retrievers import BM25Scorer, FaissRetriever, SudachiBM25Retriever
+from kb.search.terms import TermExpander, records_to_terms
 from kb.search.query import QueryAnalysis, analyze
 from kb.search.filters import check_filters
 from kb.core.records import PHASE_LABELS, Fact, Passage, Record, STEP_NAMES, SearchHit
@@ -33,6 +36,7 @@ from kb.search.tokenize import Tokenizer
 MODES = ("hybrid", "bm25", "dense")
 DEFAULT_TUNING = SearchTuning()
 MAX_QUERY_CHARS = 500
+_NO_ROWS = np.zeros(0, dtype=np.int64)
 
 
 def record_matches(rec: Record, filters: Mapping[str, str]) -> bool:
@@ -71,12 +75,14 @@ def rerank(hits: list[SearchHit], a: QueryAnalysis, tuning: SearchTuning = DEFAU
     return sorted(out, key=lambda h: -h.score)
 
 
-def expand_query(query: str, a: QueryAnalysis) -> str:
+def expand_query(query: str, a: QueryAnalysis, terms: TermExpander | None = None) -> str:
     """Add the canonical names of the steps and phases the question names, so
-    that both retrievers meet the records' own labels (「最初に」 → 担当者の初動)."""
-    if a.kinds:  # the question names what it wants (a trial, a profile…): keep its own words
-        return query
-    extra = [STEP_NAMES[s] for s in a.steps] + [PHASE_LABELS[p].split(" ")[-1] for p in a.phases]
+    that both retrievers meet the records' own labels (「最初に」 → 担当者の初動), and the other form
+    of every term the documents define that the question holds (連携PF ⇔ its long form)."""
+    extra = [] if a.kinds else [STEP_NAMES[s] for s in a.steps] + [PHASE_LABELS[p].split(" ")[-1] for p in a.phases]
+    # (a question that names what it wants — a trial, a profile… — keeps its own words)
+    if terms:
+        extra += terms.expansions(query)
     return query + ("\n" + " ".join(extra) if extra else "")
 
 
@@ -96,7 +102,8 @@ class Searcher:
         self._assemble(settings, corpus, manifest,
                        bm25=bm25s.BM25.load(str(index_dir / "bm25")),
                        dense=faiss.read_index(str(index_dir / "dense.faiss")), embedder=None, cache=cache,
-                       tokenizer=tokenizer, passages=PassageIndex.load(index_dir, corpus.by_id, tokenizer))
+                       tokenizer=tokenizer, passages=PassageIndex.load(index_dir, corpus.by_id, tokenizer),
+                       terms=TermExpander.load(index_dir), readings=ReadingLexicon.load(index_dir))
         self.index_dir: Path | None = index_dir
 
     @classmethod
@@ -125,12 +132,14 @@ class Searcher:
                                           **tuning_manifest(tuning), **({"fusion": fusion.to_dict()} if fusion else {})},
                        bm25=tokens_to_bm25([tokenizer(t) for t in texts], tuning), dense=vectors_to_faiss(vectors),
                        embedder=embedder, cache=cache, tokenizer=tokenizer,
-                       passages=build_passage_index(passages, passage_vectors, tokenizer, tuning))
+                       passages=build_passage_index(passages, passage_vectors, tokenizer, tuning),
+                       terms=TermExpander(records_to_terms(corpus.records)), readings=None)
         self.index_dir = None
         return self
 
     def _assemble(self, settings: Settings, corpus: Corpus, manifest: dict[str, Any], *, bm25: Any, dense: Any,
-                  embedder: Any, cache: bool, tokenizer: Tokenizer, passages: PassageIndex) -> None:
+                  embedder: Any, cache: bool, tokenizer: Tokenizer, passages: PassageIndex,
+                  terms: TermExpander, readings: ReadingLexicon | None) -> None:
         from llama_index.core.llms import MockLLM
 
         from kb.search.embed import make_embedder
@@ -143,21 +152,29 @@ class Searcher:
         self.cities = corpus.cities
         self.tokenizer = tokenizer
         self.passage_index = passages
+        self.terms = terms  # the abbreviations the documents define (kb/search/terms.py)
+        if readings is not None:  # the kana lexicon stored with the index, shared with the assistant
+            share_lexicon(corpus, readings)
         embedder = embedder or make_embedder(settings)
         self.query_cache = LRU() if cache else LRU(0)
         # two depths: the top ``shallow_depth`` of each retriever for plain queries (what a page of results
         # and the answer composer use), every record for filtered ones, so that a narrow filter applied
         # after fusion still finds its records
         self.legs: dict[bool, tuple[BaseRetriever, BaseRetriever, BaseRetriever]] = {}
+        t = self.tuning
+        self.bm25_scorer = BM25Scorer(bm25, prf=(t.prf_docs, t.prf_terms, t.prf_weight))
+        self._row = {r.id: i for i, r in enumerate(self.records)}  # BM25 and FAISS rows are the records' order
+        self._documents = [r.source.document for r in self.records]
         for deep in (False, True):
             depth = max(1, len(self.nodes) if deep else min(len(self.nodes), self.tuning.shallow_depth))
-            b = SudachiBM25Retriever(bm25, self.nodes, self.tokenizer, depth)
+            b = SudachiBM25Retriever(self.bm25_scorer, self.nodes, self.tokenizer, depth)
             d = FaissRetriever(dense, self.nodes, embedder, depth, self.query_cache)
             f = QueryFusionRetriever([d, b], mode="reciprocal_rerank", num_queries=1, similarity_top_k=depth,
                                      use_async=False, llm=MockLLM(), verbose=False)
             self.legs[deep] = (b, d, f)
         self.bm25, self.dense, self.fusion = self.legs[False]
         self.result_cache = LRU(1024) if cache else LRU(0)
+        self._facet_tables: dict[str, dict[Any, np.ndarray]] = {}
         self._record_tokens: dict[str, frozenset[str]] = {}
         self._line_tokens = LRU(50_000)  # tokens of record lines are a property of the index, not of a query
 
@@ -181,7 +198,8 @@ class Searcher:
                vector: Any = None) -> list[SearchHit]:
         # the step/phase names extend the words BM25 matches; the embedder reads the question as asked
         # (a shorter input embeds faster and e5 needs no help with paraphrase)
-        bundle = QueryBundle(query_str=expand_query(query, a), custom_embedding_strs=[query], embedding=vector)
+        bundle = QueryBundle(query_str=expand_query(query, a, self.terms), custom_embedding_strs=[query],
+                             embedding=vector)
         bm25, dense, fusion = self.legs[deep]
         if mode == "bm25":
             nodes = bm25.retrieve(bundle)
@@ -190,6 +208,69 @@ class Searcher:
         else:
             nodes = fusion.retrieve(bundle)
         return [SearchHit(self.by_id[n.node.node_id], float(n.score or 0.0)) for n in nodes]
+
+    def facet_rows(self, filters: Mapping[str, str]) -> np.ndarray | None:
+        """Rows (positions in ``records``) of the records that pass ``filters``, from a table per
+        filter key built once per loaded index (value → sorted rows); None when nothing filters."""
+        rows = None
+        for key, value in filters.items():
+            table = self._facet_tables.get(key)
+            if table is None:  # two threads may both build it: the same table, either wins
+                lists: dict[Any, list[int]] = {}
+                for i, r in enumerate(self.records):
+                    lists.setdefault(getattr(r, key), []).append(i)
+                table = {v: np.asarray(ix, dtype=np.int64) for v, ix in lists.items()}
+                self._facet_tables[key] = table
+            sel = table.get(value, _NO_ROWS)
+            rows = sel if rows is None else np.intersect1d(rows, sel, assume_unique=True)
+        return rows
+
+    def _deep(self, query: str, a: QueryAnalysis, mode: str, filters: Mapping[str, str],
+              vector: Any = None) -> list[SearchHit]:
+        """Every record that passes ``filters`` and that either retriever finds, in the order and
+        with the scores of the llama-index fusion of the two full lists, filtered afterwards
+        (``_fused(deep=True)`` then ``record_matches``: tests/test_search.py checks that both give
+        the same list). Computed on the retrievers' row arrays instead: llama-index builds a node
+        object per record and list (~24,000 at 50× the corpus, ~3 s for a city filter) where this
+        ranks with numpy and makes hits only for the filtered records."""
+        bundle = QueryBundle(query_str=expand_query(query, a, self.terms), custom_embedding_strs=[query],
+                             embedding=vector)
+        bm25, dense, _ = self.legs[True]
+        n = len(self.records)
+        rows = self.facet_rows(filters)
+        lists = {"bm25": (bm25,), "dense": (dense,), "hybrid": (dense, bm25)}[mode]  # the fusion's order
+        ranks = []
+        for retriever in lists:
+            order, scores = retriever.order(bundle)
+            if mode == "hybrid":  # reciprocal_rerank ranks each list after a stable sort by score
+                resort = np.argsort(-scores.astype(np.float64), kind="stable")
+                order, scores = order[resort], scores[resort]
+            rank = np.full(n, -1, dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            score = np.zeros(n, dtype=np.float64)
+            score[order] = scores
+            ranks.append((rank, score))
+        found = np.zeros(n, dtype=bool)
+        for rank, _ in ranks:
+            found |= rank >= 0
+        if rows is not None:
+            passing = np.zeros(n, dtype=bool)
+            passing[rows] = True
+            found &= passing
+        ids = np.flatnonzero(found)
+        if mode != "hybrid":
+            rank, score = ranks[0]
+            ids = ids[np.argsort(rank[ids], kind="stable")]
+            return [SearchHit(self.records[i], float(score[i])) for i in ids.tolist()]
+        (rd, _), (rb, _) = ranks
+        # 1/(60 + rank) summed over the lists that hold the record (fusion.rrf, the same floats);
+        # ties keep the order the fusion read them in: the dense list, then records only BM25 found
+        fused = []
+        for i in ids.tolist():
+            d, b = int(rd[i]), int(rb[i])
+            fused.append((-rrf(b if b >= 0 else None, d if d >= 0 else None), d if d >= 0 else n + b, i))
+        fused.sort()
+        return [SearchHit(self.records[i], -neg) for neg, _, i in fused]
 
     def search(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None,
                mode: str = "hybrid", rerank_by_query: bool = True,
@@ -205,16 +286,18 @@ class Searcher:
         cached = self.result_cache.get(key)
         if cached is not None:
             return cached
+        query = self.read_query(query)
         a = analysis or analyze(query, self.cities)  # once: it both extends BM25's words and re-ranks
         deep = bool(f) or k > self.tuning.shallow_depth
         vector = None if mode == "bm25" else self.dense.embed(query)  # once: records and passages
-        passage_scores = self.passage_index.scores(self.tokenizer(query), vector)
+        parts = self.passage_index.parts(self.passage_tokens(query), vector)  # once: marks and features
+        passage_scores = parts.combined
         if mode == "hybrid" and rerank_by_query and self.fusion_model is not None:
-            records, X = self.candidates(query, a, f, deep=deep, vector=vector, passage_scores=passage_scores)
+            records, X = self.candidates(query, a, f, deep=deep, vector=vector, parts=parts)
             scores = self.fusion_model.score(X)
             hits = sorted((SearchHit(r, float(sc)) for r, sc in zip(records, scores)), key=lambda h: -h.score)
         else:
-            hits = [h for h in self._fused(query, a, mode, deep=deep, vector=vector) if record_matches(h.record, f)]
+            hits = self._deep(query, a, mode, f, vector) if deep else self._fused(query, a, mode, vector=vector)
             if rerank_by_query:
                 hits = rerank(hits, a, self.tuning)
         hits = hits[:k]
@@ -225,30 +308,55 @@ class Searcher:
         return hits
 
     def candidates(self, query: str, a: QueryAnalysis, filters: Mapping[str, str] | None = None, *,
-                   deep: bool = False, vector: Any = None, passage_scores: Any = None) -> tuple[list[Record], Any]:
+                   deep: bool = False, vector: Any = None, parts: Any = None) -> tuple[list[Record], Any]:
         """The records either retriever returns for a question (in reciprocal-rank order), with their
         fusion features (kb/search/fusion.py): what the learned model ranks, and what ``pfkb eval --fit``
         fits it on."""
-        bundle = QueryBundle(query_str=expand_query(query, a), custom_embedding_strs=[query],
+        bundle = QueryBundle(query_str=expand_query(query, a, self.terms), custom_embedding_strs=[query],
                              embedding=vector if vector is not None else self.dense.embed(query))
         bm25, dense, _ = self.legs[deep]
         b, d = Ranked.of(bm25.ranked(bundle)), Ranked.of(dense.ranked(bundle))
         rank = lambda r, i: r.ranks[i][0] if i in r.ranks else None  # noqa: E731
-        ids = sorted(dict.fromkeys([*d.ranks, *b.ranks]), key=lambda i: -rrf(rank(b, i), rank(d, i)))  # stable
-        records = [self.by_id[i] for i in ids if record_matches(self.by_id[i], filters or {})]
-        if passage_scores is None:
-            passage_scores = self.passage_index.scores(self.tokenizer(query), bundle.embedding)
-        best = self.passage_index.best([r.id for r in records], passage_scores)
-        return records, candidate_features(records, b, d, {i: sc for i, (_, sc) in best.items()}, a)
+        pool = list(dict.fromkeys([*d.ranks, *b.ranks]))
+        rows = self.facet_rows(filters or {})
+        if rows is not None:  # the filter first: a stable sort keeps the same order as filtering after
+            passing = {self.records[i].id for i in rows.tolist()}
+            pool = [i for i in pool if i in passing]
+        ids = sorted(pool, key=lambda i: -rrf(rank(b, i), rank(d, i)))  # stable
+        records = [self.by_id[i] for i in ids]
+        if parts is None:
+            parts = self.passage_index.parts(self.passage_tokens(query), bundle.embedding)
+        ids = [r.id for r in records]
+        best = self.passage_index.best(ids, parts.combined)
+        tokens = self.tokenizer(bundle.query_str)
+        p_bm25 = self.passage_index.record_max(ids, parts.lexical)
+        p_dense = self.passage_index.record_max(ids, parts.dense) if parts.dense is not None else {}
+        affinity = self.bm25_scorer.group_affinity(self._documents, tokens)
+        extra = {"passage_bm25": [p_bm25.get(i, 0.0) for i in ids], "passage_dense": [p_dense.get(i, 0.0) for i in ids],
+                 "coverage": self.bm25_scorer.coverage([self._row[i] for i in ids], tokens),
+                 "document": [affinity.get(r.source.document, 0.0) for r in records]}
+        return records, candidate_features(records, b, d, {i: sc for i, (_, sc) in best.items()}, a, extra)
 
     def passages(self, query: str, record_ids: Iterable[str], mode: str = "hybrid") -> dict[str, list[tuple[Passage, float]]]:
         """Every passage (sentence or bullet) of each record, best match to ``query`` first, with its
         score: the index that search marks passages with, for the assistant's sentence selection."""
         if mode not in MODES:
             raise BadQueryError(f"mode={mode!r} は不正です ({', '.join(MODES)})", "unknown mode")
-        query = validate_query(query)
+        query = self.read_query(validate_query(query))
         vector = None if mode == "bm25" else self.dense.embed(query)  # the question as asked
-        return self.passage_index.ranked(record_ids, self.passage_index.scores(self.tokenizer(query), vector))
+        return self.passage_index.ranked(record_ids, self.passage_index.scores(self.passage_tokens(query), vector))
+
+    def passage_tokens(self, query: str) -> list[str]:
+        """What the passages' BM25 reads of a question: its words and the other forms of the terms the
+        documents define that it holds."""
+        extra = self.terms.expansions(query) if self.terms else []
+        return self.tokenizer("\n".join([query, *extra]))
+
+    def read_query(self, query: str) -> str:
+        """A kana-only query read on the corpus's own words (「たんとうか」 → 担当課), any other as it is."""
+        if not is_kana_only(query):
+            return query
+        return reading_lexicon(self.corpus).rewrite(query)
 
     def analyze(self, query: str) -> QueryAnalysis:
         return analyze(query, self.cities)

@@ -49,6 +49,11 @@ class AnswerVocab:
     short_chars: int
     notes: Mapping[str, str]
     pointer_words: tuple[str, ...]
+    reason_markers: tuple[str, ...]
+    why_not: tuple[str, ...]
+    definition_cues: tuple[str, ...]
+    definition_patterns: Mapping[str, tuple[str, ...]]
+    count_counters: tuple[tuple[str, ...], ...]
 
     def fact_label(self, name: str) -> str:
         return self.fact_labels.get(name, name)
@@ -103,4 +108,9 @@ def answer_vocab() -> AnswerVocab:
         short_chars=int(d["short_chars"]),
         notes=MappingProxyType(dict(d["notes"])),
         pointer_words=tuple(d["pointer_words"]),
+        reason_markers=tuple(d["reason_markers"]),
+        why_not=tuple(d["why_not"]),
+        definition_cues=tuple(d["definition_cues"]),
+        definition_patterns=_tuples(d["definition_patterns"]),
+        count_counters=tuple(tuple(g) for g in d["count_counters"]),
     )

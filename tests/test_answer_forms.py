@@ -1,0 +1,225 @@
+"""Answer forms that read the question and the text (why / definition / count), key points chosen
+with the passage index's sentence scores, records of a national plan as first-class evidence, the
+optional LLM prompt built from the selected sentences (a real local HTTP server records it), and
+AnswerTuning as a setting. Records are held in memory (tests/memory_searcher.py: real BM25 over
+Sudachi, the bundled e5 for records and their passages)."""
+from __future__ import annotations
+
+import json
+import threading
+from functools import partial
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from kb.answer.forms import count_asked, defined_term, definitions, figures
+from kb.answer.keypoints import score_sentences
+from kb.answer.pipeline import answer_question as _answer_question, ask
+from kb.core.errors import SettingsError
+from kb.core.records import Record, Source
+from kb.core.settings import Settings
+from kb.core.tuning import AnswerTuning
+from tests.memory_searcher import MemorySearcher
+
+answer_question = partial(_answer_question, model=None)  # the coverage rule (the fitted model has its own tests)
+
+REPORT = Source(document="report-1", section="2-1. 甲市", lines=(1, 3))
+PLAN = Source(document="plan-juten-1", section="II. 基本的考え方", lines=(10, 12), printed_page="12")
+
+
+def rec(id, kind, city, title, text, source=REPORT, step=None, phase=None, **fields):
+    return Record(id=id, kind=kind, city=city, phase=phase, step=step, scope=None, title=title, text=text,
+                  source=source, fields=fields)
+
+
+RECORDS = [
+    rec("b1", "breakthrough", "甲市", "定量データの獲得が庁内を動かすきっかけに",
+        "■定量データの獲得が庁内を動かすきっかけに\n・庁内部局を巻き込もうにも、説得材料がないために関係課へ声を掛けにくかった。"
+        "\n・市民アンケートの結果を示したことで、各課が協力に動いた。"),
+    rec("l1", "lesson", "甲市", "庁内の関係課に声を掛けた", "■庁内の関係課に声を掛けた\n・福祉部局から関係課へ順に声を掛けた。",
+        step="2", phase="initial"),
+    rec("l2", "lesson", "乙市", "市内の団体に声を掛けた",
+        "■市内の団体に声を掛けた\n・市内の12団体に声を掛け、そのうち9団体が連携PFに参加した。", step="5", phase="preparation"),
+    rec("c2", "context", "甲市", "甲市の地域協議会", "甲市では地域協議会を令和6年度に設けた。協議会は年2回開く。"),
+    rec("c1", "context", None, "II.孤独・孤立対策の基本的考え方 / 地域協議会",
+        "地域協議会とは、支援に関係する機関が情報を交換し、支援の内容を協議する場である。\n"
+        "地方公共団体は、地域協議会を置くよう努めるものとされている。", source=PLAN),
+    rec("c3", "context", None, "IV.地方における取組 / 国の支援",
+        "国は、連携PFを立ち上げる段階の地方公共団体に対して、アドバイザーの派遣による伴走支援を行う。", source=PLAN),
+    rec("t1", "trial", "乙市", "作業部会の開催", "作業部会を開いた。\n参加者は18名で、会場は3か所に分けた。", vendor="乙会館",
+        cost_yen=50000),
+]
+
+
+@pytest.fixture(scope="module")
+def searcher():
+    return MemorySearcher(RECORDS)
+
+
+@pytest.fixture(autouse=True)
+def coverage_rule(monkeypatch):
+    """``ask`` reads the fitted refusal model; six records give other scales than the corpus it was fitted on."""
+    monkeypatch.setattr("kb.answer.pipeline.load_model", lambda: None)
+
+
+# --- why ------------------------------------------------------------------------------------------
+
+
+def test_a_why_question_answers_with_the_breakthrough_and_the_reason_it_gives(searcher):
+    a = answer_question(searcher, "甲市で庁内の関係課に声を掛けにくかったのはなぜ？")
+    assert a.question_type == "why" and not a.no_evidence
+    statements = [b for b in a.blocks if getattr(b, "text", None) and getattr(b, "citations", None)]
+    assert statements[0].citations == ("b1",)  # the breakthrough first
+    # the key points hold the sentence that gives the reason (「…ために…」), cited to its record
+    reason = next(k for k in a.summary if "説得材料がないために" in k.text)
+    assert reason.citations == ("b1",)
+
+
+# --- definitions ----------------------------------------------------------------------------------
+
+
+def test_the_term_a_definition_question_asks_about_is_read_typographically():
+    assert defined_term("地域協議会とは何ですか") == "地域協議会"
+    assert defined_term("法律でいう「孤独・孤立の状態」って、どういう状態のことを指すんですか") == "孤独・孤立の状態"
+    assert defined_term("ゲートキーパーってどんな人のことですか") == "ゲートキーパー"
+    assert defined_term("熊本市はどう声を掛けましたか") is None
+
+
+def test_a_definition_is_the_sentence_of_the_document_that_defines_the_term(searcher):
+    a = answer_question(searcher, "地域協議会とは何ですか？")
+    assert a.question_type == "definition"
+    first = a.summary[0]
+    assert "地域協議会とは、支援に関係する機関が" in first.text and first.citations == ("c1",)
+    # the defining document wins over a record that only uses the word, whatever their order
+    found = definitions("地域協議会", [RECORDS[3], RECORDS[4]])
+    assert found[0].record.id == "c1" and found[0].strength == 2
+    # 「X」について、「…」と定義している: the verb after the term defines it too
+    law = rec("c9", "context", None, "定義", "推進法においては、「孤独・孤立の状態」について、「心身に有害な影響を受けている状態」と定義している。",
+              source=PLAN)
+    assert definitions("孤独・孤立の状態", [law])[0].strength == 2
+
+
+def test_a_process_question_the_plan_answers_best_is_answered_from_the_plan(searcher):
+    a = answer_question(searcher, "連携PFを立ち上げる自治体に、国はどんな支援をしてくれるの？")
+    assert a.question_type == "general"  # not the roadmap of the report's lessons, which would hide it
+    assert a.summary[0].citations == ("c3",) and "伴走支援" in a.summary[0].text
+
+
+def test_a_page_of_a_plan_is_cited_with_its_printed_page(searcher):
+    a = answer_question(searcher, "地域協議会とは何ですか？")
+    plan = next(r for r in a.citations if r.id == "c1")
+    assert plan.citation_label().endswith("p.12）") or "p.12" in plan.citation_label()
+
+
+# --- counts ---------------------------------------------------------------------------------------
+
+
+def test_a_count_question_leads_with_the_figure_and_its_counter_word(searcher):
+    assert count_asked("何団体が参加した？") == ("団体",) and count_asked("何人来た？") == ("人", "名")
+    assert [f.value for f in figures([r for r in RECORDS if r.id == "t1"], count_asked("何か所"))] == ["3か所"]
+    a = answer_question(searcher, "乙市で声を掛けた団体は何団体？")
+    assert a.question_type == "count"
+    assert a.summary[0].text.startswith("12団体 — 乙市: ") and a.summary[0].citations == ("l2",)
+    a = answer_question(searcher, "作業部会の参加者は何人？")
+    assert a.summary[0].text.startswith("18名") and a.summary[0].citations == ("t1",)
+
+
+# --- key points by the sentence's own score -------------------------------------------------------
+
+
+def test_the_passage_index_score_chooses_between_sentences_of_equal_words():
+    r = rec("x", "context", None, "見出し", "会議の日程を決めた。\n会議の会場を決めた。", source=PLAN)
+    t = AnswerTuning(key_passage=0.5)
+    tokens = lambda s: frozenset(["会議"])  # noqa: E731 — both sentences hold the one key term
+    plain = score_sentences([r], frozenset({"会議"}), tokens, {}, {}, {}, t)
+    assert plain[0].score == plain[1].score  # nothing tells them apart without the sentence scores
+    scored = score_sentences([r], frozenset({"会議"}), tokens, {}, {}, {}, t,
+                             passages={"x": [("会議の会場を決めた。", 0.9), ("会議の日程を決めた。", 0.2)]})
+    assert scored[0].text == "会議の会場を決めた。" and scored[0].score > scored[1].score
+
+
+def test_one_question_costs_one_embedding(searcher):
+    before = searcher.embeddings
+    answer_question(searcher, "乙市の作業部会の会場はいくつに分けましたか")
+    assert searcher.embeddings - before == 1  # search, the dense leg and the passages share it
+
+
+# --- the LLM prompt from the selected sentences ---------------------------------------------------
+
+
+class _Recorder(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.bodies: list[dict] = []
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.bodies.append(body)
+        reply = "乙市は市内の12団体に声を掛け、9団体が連携PFに参加しました。[1]\n乙市は50団体に声を掛けました。[1]"
+        data = json.dumps({"choices": [{"message": {"role": "assistant", "content": reply}}]}, ensure_ascii=False).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def test_the_llm_prompt_is_the_selected_sentences_with_their_numbers_and_the_reply_is_verified(searcher, tmp_path):
+    srv = _Recorder()
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        s = Settings(data_dir=tmp_path, llm_base_url=f"http://127.0.0.1:{srv.server_address[1]}/v1", llm_model="m",
+                     llm_timeout=5)
+        a = ask(s, "乙市で声を掛けた団体は何団体？", searcher=searcher)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    prompt = srv.bodies[0]["messages"][-1]["content"]
+    assert "[1] " in prompt and "市内の12団体に声を掛け、そのうち9団体が連携PFに参加した。" in prompt
+    assert "■市内の団体に声を掛けた" not in prompt  # the record's selected sentences, not its whole text
+    assert a.llm_answer and "12団体" in a.llm_answer and "50団体" not in a.llm_answer  # verified: the bad number removed
+    assert a.verification["removed"]
+
+
+# --- AnswerTuning is a setting --------------------------------------------------------------------
+
+
+def test_answer_tuning_is_a_setting_from_the_environment_and_reaches_the_answer(searcher, tmp_path):
+    s = Settings.from_env({"PFKB_ANSWER_TUNING": '{"key_max": 1, "key_min": 1}'}, data_dir=tmp_path)
+    assert s.answer_tuning.key_max == 1 and Settings.from_env(s.to_env()).answer_tuning == s.answer_tuning
+    question = "市内の団体への声掛けはどう進めましたか？"
+    assert len(ask(Settings(data_dir=tmp_path), question, searcher=searcher).summary) > 1
+    assert len(ask(s, question, searcher=searcher).summary) == 1
+    with pytest.raises(SettingsError, match="key_maxx"):
+        Settings.from_env({"PFKB_ANSWER_TUNING": '{"key_maxx": 2}'})
+    with pytest.raises(SettingsError, match="PFKB_ANSWER_TUNING"):
+        Settings.from_env({"PFKB_ANSWER_TUNING": "key_max=2"})
+
+
+def test_sentences_of_a_national_plan_are_not_diversified_by_city():
+    from kb.answer.keypoints import Candidate, pick_key_sentences
+    p1 = rec("p1", "context", None, "一", "国は伴走支援を行う。", source=PLAN)
+    p2 = rec("p2", "context", None, "二", "国は交付金で支援する。", source=PLAN)
+    city = rec("k1", "lesson", "甲市", "三", "甲市は庁内で共有した。")
+    cands = [Candidate(r.text, r, 0, 0, 0, sc) for r, sc in ((p1, 1.0), (p2, 0.85), (city, 0.75))]
+    t = AnswerTuning(key_repeat_city=0.7, key_repeat_doc=0.9, key_min_share=0.0, key_max=3)
+    # the plan's second page competes as a second sentence of its document (×0.9), not of one "city"
+    assert [k.citations[0] for k in pick_key_sentences(cands, t)] == ["p1", "p2", "k1"]
+
+
+def test_a_long_sentence_of_a_plan_competes_by_its_clauses():
+    from kb.answer.keypoints import record_sentences
+    long = ("地方公共団体及びNPO等に対して、" + "、".join(["地域の実情に応じた取組を進めるための情報を提供し"] * 7)
+            + "、「社会参加活躍支援等孤独・孤立対策推進交付金」等を活用して支援を行う。")
+    r = rec("c8", "context", None, "見出し", long, source=PLAN)
+    assert record_sentences(r) == []  # one sentence over the limit says nothing as a whole…
+    parts = record_sentences(r, long_clauses=True)
+    assert parts and all(len(p) <= 160 and p in long for p in parts)  # …its clauses, verbatim, do
+    assert any("推進交付金" in p for p in parts)
