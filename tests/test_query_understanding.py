@@ -194,3 +194,11 @@ def test_the_bm25_retriever_also_takes_a_plain_bm25s_index(settings):
     nodes = [TextNode(id_=f"c{i}", text=t) for i, t in enumerate(texts)]
     hits = SudachiBM25Retriever(index, nodes, tok, 2).retrieve(QueryBundle("ボランティアの募集"))
     assert [h.node.node_id for h in hits] == ["c0"]
+
+
+def test_the_best_passage_score_of_each_record_is_the_max_over_its_passages(defined):
+    import numpy as np
+    index = defined.passage_index
+    scores = np.random.default_rng(0).random(len(index.passages)).astype(np.float32)
+    ids = [r.id for r in DEFINED]
+    assert index.record_max(ids, scores) == {rid: float(scores[index.of_record[rid]].max()) for rid in ids}
