@@ -179,3 +179,26 @@ def test_feedback_off_leaves_the_ranking_as_bm25_scores_it(settings):
     plain = Searcher.from_records(settings, FEEDBACK)
     scores = plain.bm25_scorer.scores(plain.tokenizer("見守り訪問"))
     assert scores[0] > scores[1] > 0 and scores[2] == scores[3] == 0
+
+
+def test_the_bm25_retriever_also_takes_a_plain_bm25s_index(settings):
+    """The naive pipeline of pfkb eval builds its own bm25s index over chunks."""
+    import bm25s
+    from llama_index.core.schema import QueryBundle, TextNode
+    from kb.search.retrievers import SudachiBM25Retriever
+    from kb.search.tokenize import Tokenizer
+    tok = Tokenizer()
+    texts = ["見守り訪問ボランティアを募集した。", "事業費は百万円だった。"]
+    index = bm25s.BM25()
+    index.index([tok(t) for t in texts], show_progress=False)
+    nodes = [TextNode(id_=f"c{i}", text=t) for i, t in enumerate(texts)]
+    hits = SudachiBM25Retriever(index, nodes, tok, 2).retrieve(QueryBundle("ボランティアの募集"))
+    assert [h.node.node_id for h in hits] == ["c0"]
+
+
+def test_the_best_passage_score_of_each_record_is_the_max_over_its_passages(defined):
+    import numpy as np
+    index = defined.passage_index
+    scores = np.random.default_rng(0).random(len(index.passages)).astype(np.float32)
+    ids = [r.id for r in DEFINED]
+    assert index.record_max(ids, scores) == {rid: float(scores[index.of_record[rid]].max()) for rid in ids}

@@ -150,11 +150,12 @@ def test_the_searcher_uses_the_tuning_of_its_manifest(tmp_path):
     from kb.core.tuning import SearchTuning
     settings = Settings(data_dir=tmp_path, corpus_dir=ROOT / "corpus")
     records = small_records()
-    plain = Searcher.from_records(settings, records)
+    plain = Searcher.from_records(settings, records, fusion=None)  # the hand-set re-rank, not the fitted model
     assert plain.tuning == SearchTuning() and plain.manifest["search_tuning"] == SearchTuning().to_dict()
     query = "甲市 地域協議会を既存の会議体に置いた"  # the exact match is a record of 乙市
-    blind = Searcher.from_records(settings, records, tuning=replace(SearchTuning(), city_boost=0.0, other_city=1.0))
-    strong = Searcher.from_records(settings, records, tuning=replace(SearchTuning(), city_boost=50.0))
+    blind = Searcher.from_records(settings, records, fusion=None,
+                                  tuning=replace(SearchTuning(), city_boost=0.0, other_city=1.0))
+    strong = Searcher.from_records(settings, records, fusion=None, tuning=replace(SearchTuning(), city_boost=50.0))
     assert blind.tuning.city_boost == 0.0 and blind.manifest["search_tuning"]["other_city"] == 1.0
     assert blind.search(query, k=1)[0].record.id == "r5"
     assert strong.search(query, k=1)[0].record.city == "甲市"

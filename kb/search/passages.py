@@ -102,6 +102,11 @@ class PassageIndex:
         self.of_record: dict[str, list[int]] = {}
         for i, p in enumerate(self.passages):
             self.of_record.setdefault(p.record_id, []).append(i)
+        # where each record's passages start, when they are stored record by record (as a build writes them)
+        starts = [rows[0] for rows in self.of_record.values()]
+        contiguous = all(rows == list(range(rows[0], rows[0] + len(rows))) for rows in self.of_record.values())
+        self._runs = ({rid: j for j, rid in enumerate(self.of_record)}, np.asarray(starts, dtype=np.int64)) \
+            if contiguous and starts == sorted(starts) else None
 
     FILES = ("passages.jsonl", "passages.npy", "bm25_passages")
 
@@ -151,6 +156,10 @@ class PassageIndex:
 
     def record_max(self, record_ids: Iterable[str], scores: np.ndarray) -> dict[str, float]:
         """The best score among each record's passages (records with no passage are left out)."""
+        if self._runs is not None and len(scores):  # passages stored record by record: one reduce for all
+            best = np.maximum.reduceat(scores, self._runs[1])
+            at = self._runs[0]
+            return {rid: float(best[at[rid]]) for rid in record_ids if rid in at}
         out: dict[str, float] = {}
         for rid in record_ids:
             rows = self.of_record.get(rid)

@@ -135,8 +135,10 @@ class SudachiBM25Retriever(_Ranked, BaseRetriever):
     """llama-index's BM25Retriever tokenises with a regex that makes a whole
     Japanese phrase one token; this one scores bm25s on Sudachi tokens."""
 
-    def __init__(self, scorer: BM25Scorer, nodes: list[TextNode], tokenizer: Tokenizer, top_k: int):
+    def __init__(self, scorer: "BM25Scorer | Any", nodes: list[TextNode], tokenizer: Tokenizer, top_k: int):
+        """``scorer``: a BM25Scorer, or a bm25s index (scored without feedback, as the naive pipeline does)."""
         super().__init__()
+        scorer = scorer if isinstance(scorer, BM25Scorer) else BM25Scorer(scorer)
         self.scorer, self.nodes, self.tokenizer, self.top_k = scorer, nodes, tokenizer, top_k
 
     def order(self, query_bundle: QueryBundle) -> tuple[np.ndarray, np.ndarray]:

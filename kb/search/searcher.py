@@ -108,11 +108,11 @@ class Searcher:
 
     @classmethod
     def from_records(cls, settings: Settings, records: Iterable[Record], facts: Iterable[Fact] = (), *,
-                     embedder: Any = None, tuning: SearchTuning | None = None, fusion: FusionModel | None = None,
-                     cache: bool = True) -> "Searcher":
+                     embedder: Any = None, tuning: SearchTuning | None = None,
+                     fusion: FusionModel | None | str = "fitted", cache: bool = True) -> "Searcher":
         """A Searcher over ``records`` built in memory (BM25 and FAISS, nothing written to disk);
         ``embedder`` defaults to the settings' one; ``fusion`` to the fitted model (kb/search/fusion.json)
-        when there is one, else the hand-set re-rank of ``tuning``."""
+        when there is one (``None``: the hand-set re-rank of ``tuning``)."""
         from kb.search.embed import EmbeddingCache, embed_passages, make_embedder
         corpus = Corpus.of(records, facts)
         tuning = tuning or SearchTuning()
@@ -127,7 +127,7 @@ class Searcher:
             memory.close()
         self = cls.__new__(cls)
         tokenizer = Tokenizer(settings.sudachi_mode)
-        fusion = fusion or load_fusion()
+        fusion = load_fusion() if fusion == "fitted" else fusion
         self._assemble(settings, corpus, {"records": len(corpus.records), "passages": len(passages),
                                           **tuning_manifest(tuning), **({"fusion": fusion.to_dict()} if fusion else {})},
                        bm25=tokens_to_bm25([tokenizer(t) for t in texts], tuning), dense=vectors_to_faiss(vectors),
