@@ -275,8 +275,9 @@ def judge_evidence(searcher: AssistantSearcher, q: Question, got: Retrieved, tun
 
 # the kinds of record a form composes from: when the evidence that answers best is of none of them (a
 # page of a national plan asked about 「立ち上げる自治体への国の支援」), the form would hide it
+# (a partner question asks for the partners' own voices: it never gives way)
 FORM_KINDS = {"setup": frozenset({"lesson", "summary"}), "step": frozenset({"lesson", "summary"}),
-              "partner": frozenset({"column"}), "trial": frozenset({"trial"})}
+              "trial": frozenset({"trial"})}
 
 
 def yields_to_other_kinds(got: Retrieved, corpus: Corpus, kinds: frozenset[str], margin: float) -> bool:
@@ -292,9 +293,19 @@ def yields_to_other_kinds(got: Retrieved, corpus: Corpus, kinds: frozenset[str],
     return own < best * (1.0 - margin)
 
 
+def defining_sentence(term: str, corpus: Corpus) -> bool:
+    """Whether a document defines the term: a strong definition (「Xとは」「…をXという」) anywhere, or a
+    weak one (「いわゆる「X」」) when no record is named by it (a trial titled 「お悩みハンドブック」 is
+    itself the answer to 「お悩みハンドブックとは」)."""
+    found = definitions(term, corpus.records)
+    if any(d.strength >= 2 for d in found):
+        return True
+    return bool(found) and not any(term in r.title for r in corpus.records)
+
+
 def choose_form(q: Question, got: Retrieved | None = None, corpus: Corpus | None = None, margin: float = 0.15) -> str:
     form = _form(q)
-    if form == "definition" and corpus is not None and not definitions(defined_term(q.text) or "", corpus.records):
+    if form == "definition" and corpus is not None and not defining_sentence(defined_term(q.text) or "", corpus):
         form = _form(q, skip=("definition",))  # no document defines it: answer as the question reads otherwise
     if form in ("general", "fact", "trial", "partner") and is_short(q.text):
         return "overview"  # 「予算」: what the documents say about it, not one record

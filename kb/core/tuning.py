@@ -39,7 +39,7 @@ class AnswerTuning:
     coverage_depth: int = 10  # records judged for the question's key-term coverage
     min_coverage: float = 0.5  # below (or at) this share of key terms: no evidence
     min_anchored_coverage: float = 0.34  # … for questions about the PF / 孤独・孤立 world
-    form_yield_margin: float = 0.15  # a roadmap / step / partner / trial form gives way to a general answer when the best
+    form_yield_margin: float = 0.15  # a roadmap / step / trial form gives way to a general answer when the best
     # sentence is of another kind of record and beats theirs by this share of its score
     passage_fusion_k: int = 0  # records holding the best sentences join the evidence by RRF with this k (0: off)
     passage_fusion_weight: float = 1.0  # … their rank's weight against the fused search's
