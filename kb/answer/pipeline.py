@@ -293,10 +293,14 @@ def yields_to_other_kinds(got: Retrieved, corpus: Corpus, kinds: frozenset[str],
     return own < best * (1.0 - margin)
 
 
-def defining_sentence(term: str, corpus: Corpus) -> bool:
-    """Whether a document defines the term: a strong definition (「Xとは」「…をXという」) anywhere, or a
-    weak one (「いわゆる「X」」) when no record is named by it (a trial titled 「お悩みハンドブック」 is
-    itself the answer to 「お悩みハンドブックとは」)."""
+def defining_sentence(term: str, corpus: Corpus, question: str = "") -> bool:
+    """Whether a document defines the term: not when a record is titled by it or the question names a
+    record by its whole title (a trial titled
+    「お悩みハンドブック」 is itself the answer to 「お悩みハンドブックとは」); a strong definition
+    (「Xとは」「…をXという」) anywhere, or a weak one (「いわゆる「X」」) when no record names it."""
+    if any(squash(r.title) == squash(term) or (len(r.title) >= 4 and squash(r.title) in squash(question))
+           for r in corpus.records):
+        return False  # a record is the thing itself (a trial titled 「お悩みハンドブック」): its own form answers
     found = definitions(term, corpus.records)
     if any(d.strength >= 2 for d in found):
         return True
@@ -305,7 +309,7 @@ def defining_sentence(term: str, corpus: Corpus) -> bool:
 
 def choose_form(q: Question, got: Retrieved | None = None, corpus: Corpus | None = None, margin: float = 0.15) -> str:
     form = _form(q)
-    if form == "definition" and corpus is not None and not defining_sentence(defined_term(q.text) or "", corpus):
+    if form == "definition" and corpus is not None and not defining_sentence(defined_term(q.text) or "", corpus, q.text):
         form = _form(q, skip=("definition",))  # no document defines it: answer as the question reads otherwise
     if form in ("general", "fact", "trial", "partner") and is_short(q.text):
         return "overview"  # 「予算」: what the documents say about it, not one record
