@@ -556,3 +556,34 @@ def test_a_fusion_model_file_of_another_format_is_refused(tmp_path):
     with pytest.raises(SettingsError) as e:
         load_fusion(bad)
     assert "99" in str(e.value) and "pfkb eval --fit" in str(e.value)
+
+
+def _hit(doc: str, kind: str, score: float):
+    from kb.core.records import Record, SearchHit, Source
+    rec = Record(id=f"{doc}-{kind}", kind=kind, city=None, phase=None, step=None, scope=None,
+                 title=kind, text=kind, source=Source(document=doc, section="1"))
+    return SearchHit(rec, score)
+
+
+def test_a_kind_prior_weighs_context_only_against_its_own_documents_structured_records():
+    """A document read without recognised structure (all context: a plan, a web page) is not pushed
+    down by the ``context`` prior, which is meant against a report's own lessons and trials."""
+    from kb.search.query import analyze
+    from kb.search.searcher import rerank, unstructured_documents
+    hits = [_hit("report", "lesson", 1.0), _hit("report", "context", 1.0), _hit("plan", "context", 1.0)]
+    unstructured = unstructured_documents(h.record for h in hits)
+    assert unstructured == frozenset({"plan"})
+    a = analyze("一般的な質問", set())
+    scores = {h.record.id: h.score for h in rerank(hits, a, unstructured=unstructured)}
+    assert scores["plan-context"] == scores["report-lesson"] > scores["report-context"]
+    # the rule removed (no unstructured documents): the plan's passage loses to the lesson again
+    scores = {h.record.id: h.score for h in rerank(hits, a)}
+    assert scores["plan-context"] < scores["report-lesson"]
+
+
+def test_single_retriever_modes_rank_a_structureless_documents_passages(searcher):
+    q = "孤独と孤立の違いは何ですか"
+    raw = [h.record.source.document for h in searcher.search(q, k=3, mode="dense", rerank_by_query=False)]
+    ranked = [h.record.source.document for h in searcher.search(q, k=3, mode="dense")]
+    assert any("juten" in d for d in raw)  # the plan's section on 孤独 and 孤立 is dense's own best
+    assert any("juten" in d for d in ranked)

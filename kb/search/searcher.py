@@ -46,8 +46,23 @@ def record_matches(rec: Record, filters: Mapping[str, str]) -> bool:
     return True
 
 
-def rerank(hits: list[SearchHit], a: QueryAnalysis, tuning: SearchTuning = DEFAULT_TUNING) -> list[SearchHit]:
-    """Multiply fused scores by what the question names (weights: ``tuning``); stable for ties."""
+def unstructured_documents(records: Iterable[Record]) -> frozenset[str]:
+    """Documents none of whose records is structured (every one ``context``): a document read without
+    recognised structure, e.g. a plan or a web page, whose passages are its whole content."""
+    structured: set[str] = set()
+    seen: set[str] = set()
+    for r in records:
+        seen.add(r.source.document)
+        if r.kind != "context":
+            structured.add(r.source.document)
+    return frozenset(seen - structured)
+
+
+def rerank(hits: list[SearchHit], a: QueryAnalysis, tuning: SearchTuning = DEFAULT_TUNING,
+           unstructured: frozenset[str] = frozenset()) -> list[SearchHit]:
+    """Multiply fused scores by what the question names (weights: ``tuning``); stable for ties.
+    A kind prior weighs a record against the structured records of its own document, so it does not
+    apply to the records of an ``unstructured`` document (its passages are all it has)."""
     t = tuning
     out = []
     for h in hits:
@@ -65,7 +80,7 @@ def rerank(hits: list[SearchHit], a: QueryAnalysis, tuning: SearchTuning = DEFAU
             w += t.scope_boost
         if a.kinds and r.kind in a.kinds:
             w += t.kind_boost
-        if r.kind not in a.kinds:
+        if r.kind not in a.kinds and r.source.document not in unstructured:
             w *= t.kind_prior.get(r.kind, 1.0)
         if a.wants_case and r.kind == "summary":
             w *= t.case_summary_prior
@@ -165,6 +180,7 @@ class Searcher:
         self.bm25_scorer = BM25Scorer(bm25, prf=(t.prf_docs, t.prf_terms, t.prf_weight))
         self._row = {r.id: i for i, r in enumerate(self.records)}  # BM25 and FAISS rows are the records' order
         self._documents = [r.source.document for r in self.records]
+        self._unstructured = unstructured_documents(self.records)
         for deep in (False, True):
             depth = max(1, len(self.nodes) if deep else min(len(self.nodes), self.tuning.shallow_depth))
             b = SudachiBM25Retriever(self.bm25_scorer, self.nodes, self.tokenizer, depth)
@@ -299,7 +315,7 @@ class Searcher:
         else:
             hits = self._deep(query, a, mode, f, vector) if deep else self._fused(query, a, mode, vector=vector)
             if rerank_by_query:
-                hits = rerank(hits, a, self.tuning)
+                hits = rerank(hits, a, self.tuning, self._unstructured)
         hits = hits[:k]
         if hits:
             best = self.passage_index.best([h.record.id for h in hits], passage_scores)
