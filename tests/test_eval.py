@@ -183,17 +183,21 @@ def test_pairwise_fit_learns_the_feature_that_separates_gold():
 # ---------------------------------------------------------------- the frozen test split in CI
 
 FROZEN_TEST = ("report_test.jsonl", "awkward_test.jsonl")  # scored, never fitted on
-# a little under the figures measured when the floor was set (README, Evaluation): a drop fails CI
-TEST_FLOOR = {"hit@1": 0.62, "hit@5": 0.80, "mrr@10": 0.70}
+# a little under the figures measured when the floor was set (README, Evaluation): a drop fails CI.
+# test split 1 measured 0.735 / 0.926 / 0.815, the fresh test2 split 0.740 / 0.980 / 0.831 (2026-12-02)
+TEST_FLOOR = {"hit@1": 0.70, "hit@5": 0.88, "mrr@10": 0.78}
+FROZEN_TEST2 = ("report_test2.jsonl",)
+TEST2_FLOOR = {"hit@1": 0.70, "hit@5": 0.94, "mrr@10": 0.79}
 
 
 @pytest.mark.slow
-def test_the_frozen_test_split_stays_above_its_floor(built_settings):
+@pytest.mark.parametrize("files,floors", [(FROZEN_TEST, TEST_FLOOR), (FROZEN_TEST2, TEST2_FLOOR)], ids=["test", "test2"])
+def test_the_frozen_test_split_stays_above_its_floor(built_settings, files, floors):
     from eval.questions import HERE
-    questions = [q for name in FROZEN_TEST for q in read_questions(HERE / "sets" / name)]
+    questions = [q for name in files for q in read_questions(HERE / "sets" / name)]
     (hybrid,) = run_search_eval(built_settings, questions, modes=("hybrid",))
-    for metric, floor in TEST_FLOOR.items():
-        assert hybrid.gold[metric] >= floor, (metric, hybrid.gold, hybrid.misses[:5])
+    for metric, floor in floors.items():
+        assert hybrid.gold[metric] >= floor, (metric, hybrid.gold)
 
 
 def test_the_per_document_table_gives_evidence_figures_for_every_mode_side_by_side():
