@@ -302,3 +302,16 @@ def test_llama_index_interface_complete_and_stream(settings, fake):
     assert parts[-1].text == "熊本市は18団体に声掛けしました。[1]"
     assert fake.requests[-1]["json"]["stream"] is True
     assert KEY not in repr(llm)
+
+
+def test_a_word_the_cited_text_holds_verbatim_is_supported_however_sudachi_cut_it():
+    from kb.answer.grounding import GroundingChecker
+    from kb.core.records import Record, Source
+
+    def rec(text: str) -> Record:
+        return Record(id="r", kind="lesson", city=None, phase=None, step=None, scope=None, title="図表",
+                      text=text, source=Source(document="d", section="1"))
+    g = GroundingChecker()
+    assert g.check("会議のイメージ: 出所)KVOADホームページ", [rec("会議のイメージ\n出所)KVOADホームページ")]).ok
+    unsupported = g.check("横浜市のホームページ", [rec("会議を開いた")])
+    assert not unsupported.ok and "ホームページ" in unsupported.missing_words
