@@ -4,6 +4,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -18,24 +19,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def base_url(built_settings):
+@contextmanager
+def serve(settings, *, log_level: str = "warning", start_timeout: float = 30, stop_timeout: float = 10):
+    """The app of ``settings`` served by uvicorn on a free localhost port in a thread; yields its base URL."""
     import uvicorn
 
     from api.app import create_app
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(built_settings), host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level=log_level, access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.time() + 30
+    deadline = time.time() + start_timeout
     while not server.started:
         if time.time() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=stop_timeout)
+
+
+@pytest.fixture(scope="module")
+def base_url(built_settings):
+    with serve(built_settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

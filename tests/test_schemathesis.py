@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
-import time
 
 import pytest
 
@@ -28,7 +26,7 @@ from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.specs.openapi.checks import (  # noqa: E402
     content_type_conformance, response_headers_conformance, response_schema_conformance, status_code_conformance)
 
-from tests.browser_fixtures import free_port  # noqa: E402
+from tests.browser_fixtures import serve  # noqa: E402
 
 TOKEN = "schemathesis-token"
 EXAMPLES = int(os.environ.get("PFKB_SCHEMATHESIS_EXAMPLES", "12"))
@@ -39,25 +37,11 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 @pytest.fixture(scope="module")
 def served(built_settings, tmp_path_factory):
     """The app on its own copy of the built data dir (uploads may land there)."""
-    import uvicorn
-
-    from api.app import create_app
     data = tmp_path_factory.mktemp("schemathesis") / "data"
     shutil.copytree(built_settings.data_dir, data)
     settings = built_settings.with_(data_dir=data, admin_token=TOKEN, max_upload_mb=1)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="critical", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 60
-    while not server.started:
-        if time.time() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
+    with serve(settings, log_level="critical", start_timeout=60, stop_timeout=30) as url:
+        yield url
 
 
 def run_operation(operation, base: str, mode: GenerationMode, failures: list[str]) -> int:
