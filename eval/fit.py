@@ -1,7 +1,8 @@
 """``pfkb eval --fit``: fit the learned fusion (kb/search/fusion.py) on a tuning split.
 
 For every answerable question with gold constraints, the Searcher's candidates (both retrievers'
-records with their features) are labelled by the gold; a pairwise logistic model learns to put a gold
+records with their features) are labelled by the gold — narrowed to the records that hold the
+question's evidence strings where some do (a plan's gold is a page, which several records share); a pairwise logistic model learns to put a gold
 record above the others (every gold × the top non-gold candidates, each question weighted alike).
 The weights are saved to kb/search/fusion.json with what they were fitted on, and a k-fold
 cross-validation on the same tuning questions says whether they beat the hand-set re-rank.
@@ -16,7 +17,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from eval.metrics import any_gold, first_rank, summarize
+from eval.metrics import any_gold, evidence_match, first_rank, summarize
 from eval.questions import DEV_QUESTIONS, HERE, OWN_QUESTIONS, Question, read_questions
 from kb.core.errors import SettingsError
 from kb.core.settings import Settings
@@ -40,7 +41,12 @@ def check_tuning_files(paths: Sequence[Path]) -> None:
 class Example:
     question: Question
     X: np.ndarray  # candidates × features
-    gold: np.ndarray  # bool per candidate
+    gold: np.ndarray  # bool per candidate: what the figures count
+    target: np.ndarray | None = None  # what the model is fitted to put first (default: ``gold``)
+
+    @property
+    def positive(self) -> np.ndarray:
+        return self.gold if self.target is None else self.target
 
 
 def collect(searcher: Any, questions: Sequence[Question]) -> list[Example]:
@@ -52,8 +58,12 @@ def collect(searcher: Any, questions: Sequence[Question]) -> list[Example]:
         text = searcher.read_query(q.question)  # a kana-only question read as search reads it
         records, X = searcher.candidates(text, searcher.analyze(text))
         gold = np.array([any_gold(r.to_dict(), q.gold) for r in records], dtype=bool)
+        target = gold
+        if q.evidence:  # of the records the gold admits (a whole page of a plan), the ones that hold the answer
+            holds = gold & np.array([evidence_match(r.text, q.evidence) for r in records], dtype=bool)
+            target = holds if holds.any() else gold
         if gold.any() and not gold.all():
-            out.append(Example(q, X, gold))
+            out.append(Example(q, X, gold, target))
     return out
 
 
@@ -61,8 +71,8 @@ def pairs(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     """Differences gold − non-gold (label 1) and their negation (label 0), weighted 1 per question."""
     rows, weights = [], []
     for ex in examples:
-        pos = np.flatnonzero(ex.gold)
-        neg = np.flatnonzero(~ex.gold)[:NEGATIVES]
+        pos = np.flatnonzero(ex.positive)
+        neg = np.flatnonzero(~ex.positive)[:NEGATIVES]
         diffs = (ex.X[pos][:, None, :] - ex.X[neg][None, :, :]).reshape(-1, ex.X.shape[1])
         rows.append(diffs)
         weights.append(np.full(len(diffs), 1.0 / len(diffs)))

@@ -173,7 +173,7 @@ def read_document(path: Path | str, meta: DocumentMeta | None = None,
     doc = Document(id=meta.id or default_document_id(path), title=title, file=path.name,
                    sha256=sha256_file(path), format=fmt, publisher=meta.publisher, date=meta.date,
                    region=meta.region, pages=pages)
-    parsed = blocks_to_parsed(blocks, doc, step_scorer)
+    parsed = blocks_to_parsed(blocks, doc, step_scorer, model.furniture)
     unparsed = [n for n in parsed.notes if n.severity == "unparsed"]
     if parsed.records and len(unparsed) > MAX_UNPARSED_SHARE * len(parsed.records) + 5:
         raise TooMuchLossError(path, f"{len(unparsed)} 個の断片を解析できませんでした", "too many unparsed fragments",

@@ -281,3 +281,28 @@ def test_a_city_heading_that_begins_with_a_numeral_kanji_keeps_its_lessons(tmp_p
     got = {r.city: r.title + r.text for r in lessons}
     assert [r.city for r in lessons] == [c for _, c in cities], [(r.city, r.title) for r in lessons]
     assert all(c in got[c] for _, c in cities)
+
+
+def test_plan_footnotes_are_records_of_their_page(plan):
+    """A footnote holds what the body only points at (a definition, a figure): taken out of the body
+    as page furniture, it must still be a cited record of its own page, not lost."""
+    notes = [r for r in plan.records if r.fields.get("footnote")]
+    assert len(notes) >= 15
+    uk = next(r for r in notes if "交友関係の欠如や喪失" in r.text)  # the UK's definition of loneliness
+    assert uk.kind == "context" and uk.source.page == 14 and uk.source.printed_page == "11"
+    assert uk.title.endswith("注（p.11）") and uk.source.section.startswith("II.")
+    # body text never repeats as a footnote, and every footnote record sits on a page it came from
+    body = "".join(r.text for r in plan.records if not r.fields.get("footnote"))
+    assert "交友関係の欠如や喪失" not in body
+    assert all(r.source.page is not None for r in notes)
+
+
+def test_footnotes_without_body_records_still_kept():
+    from ingest.model import Furniture, Loc
+    from ingest.report.context import ParseContext
+    from ingest.report.parse import footnotes_to_records
+    ctx = ParseContext("doc")
+    n = footnotes_to_records(ctx, [Furniture("脚注の本文はここにある。", Loc(page=3, printed_page="1"), "footnote"),
+                                   Furniture("3", Loc(page=3), "page_number"),
+                                   Furniture("短い", Loc(page=4), "footnote")])
+    assert n == 1 and ctx.records[0].title == "注（p.1）" and ctx.records[0].source.page == 3

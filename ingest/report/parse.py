@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from typing import Iterable
 
-from ingest.model import Block, Heading, Paragraph, Row, Table, Toc, block_text
+from ingest.model import Block, Furniture, Heading, Paragraph, Row, Table, Toc, block_text
 from ingest.recognise.labels import canonical_label, label_of
 from ingest.recognise.municipality import municipality_of
 from ingest.recognise.numbering import numbering_of
@@ -339,7 +340,39 @@ def city_section_to_records(ctx: ParseContext, s: Section, *, city: str | None, 
         fired[k] = fired.get(k, 0) + v
 
 
-def blocks_to_parsed(blocks: list[Block], document: Document, step_scorer: StepScorer | None = None) -> ParsedDocument:
+def footnotes_to_records(ctx: ParseContext, furniture: Iterable[Furniture]) -> int:
+    """The footnotes of each page as one ``context`` record of that page (a definition, a figure, the
+    source of a statement often sits only there): titled by the section its page's body belongs to,
+    of the city that page's records are about when they are about one. Returns the number added."""
+    pages: dict[int, list[Furniture]] = {}
+    for f in furniture:
+        if f.kind == "footnote" and f.loc.page is not None and f.text.strip():
+            pages.setdefault(f.loc.page, []).append(f)
+    body = [r for r in ctx.records if r.source.page is not None]
+    added = 0
+    for page, notes in sorted(pages.items()):
+        text = "".join(n.text.strip() + ("\n" if _ENDS_SENTENCE.search(n.text.strip()) else "") for n in notes).strip()
+        if len(squash(text)) < 8:
+            continue
+        same = [r for r in body if r.source.page == page]
+        before = [r for r in body if r.source.page <= page]
+        anchor = (same or before or body or [None])[-1]
+        section = anchor.source.section if anchor else ""
+        cities = {r.city for r in same}
+        city = next(iter(cities)) if len(cities) == 1 else None
+        printed = notes[0].loc.printed_page or str(page)
+        ctx.add("context", city=city, section=section, loc=notes[0].loc,
+                title=f"{section} / 注（p.{printed}）" if section else f"注（p.{printed}）", text=text, footnote=True)
+        added += 1
+    return added
+
+
+_ENDS_SENTENCE = re.compile(r"[。.)）」]$")
+
+
+def blocks_to_parsed(blocks: list[Block], document: Document, step_scorer: StepScorer | None = None,
+                     furniture: Iterable[Furniture] = ()) -> ParsedDocument:
+    """``furniture``: what the reader took out of the body; its footnotes become records of their pages."""
     ctx = ParseContext(document.id)
     tree = blocks_to_tree(blocks)
     fired: dict[str, int] = {}
@@ -392,6 +425,8 @@ def blocks_to_parsed(blocks: list[Block], document: Document, step_scorer: StepS
             visit(c)
 
     visit(tree)
+    if footnotes_to_records(ctx, furniture):
+        fired["footnotes"] = fired.get("footnotes", 0) + 1
     recognized = any(k.startswith("municipality") or k in ("cross_city", "phase_summary") for k in fired)
     understood = understanding_of(ctx.records, tree, fired, step_scorer is not None)
     if not understood["structured_kinds"]:

@@ -32,6 +32,10 @@ FEATURES: tuple[str, ...] = (
     # the best passage's two scores apart, the question's terms the record holds, and how much the
     # record's document as a whole is about the question
     "passage_bm25", "passage_dense", "coverage", "document",
+    # the best passage's reciprocal rank in the passages' two fused lists (the naive chunk pipeline's
+    # signal, on sentences); whether the record's document was read without structure (a plan, a web
+    # page: no facet can match it), alone and with its passage's rank
+    "passage_rrf", "unstructured", "unstructured_passage_rrf",
 )
 
 

@@ -154,6 +154,31 @@ class PassageIndex:
         dense = self.vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
         return PassageScores(lexical, dense, (lexical + dense) / 2)
 
+    def fused(self, parts: "PassageScores", depth: int = 100) -> np.ndarray:
+        """Reciprocal rank fusion of the passages' two lists, as the records' two lists are fused
+        (1/(60 + rank) summed; ranks from 0, only the top ``depth`` of each list counted; 0 elsewhere):
+        a passage that both retrievers rank high wins, whatever the scale of their scores."""
+        n = len(self.passages)
+        out = np.zeros(n, dtype=np.float64)
+        for scores in (parts.lexical, parts.dense):
+            if scores is None or not n:
+                continue
+            k = min(depth, n)
+            top = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
+            top = top[np.argsort(-scores[top], kind="stable")]
+            top = top[scores[top] > 0] if scores is parts.lexical else top  # a passage BM25 did not match is unranked
+            out[top] += 1.0 / (60 + np.arange(len(top)))
+        return out
+
+    def top_records(self, scores: np.ndarray, k: int) -> list[str]:
+        """The records of the ``k`` best passages by ``scores`` (positive only), best first, each once."""
+        n = min(k, len(scores))
+        if not n:
+            return []
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return list(dict.fromkeys(self.passages[i].record_id for i in top.tolist() if scores[i] > 0))
+
     def record_max(self, record_ids: Iterable[str], scores: np.ndarray) -> dict[str, float]:
         """The best score among each record's passages (records with no passage are left out)."""
         if self._runs is not None and len(scores):  # passages stored record by record: one reduce for all

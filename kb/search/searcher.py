@@ -21,7 +21,7 @@ from kb.search.index import read_manifest, require_index, tokens_to_bm25, tuning
 from kb.search.manifest import embedder_key
 from kb.core.cache import LRU
 from kb.search.nodes import record_search_text, record_to_node
-from kb.search.fusion import FusionModel, Ranked, candidate_features, load_fusion, rrf
+from kb.search.fusion import RRF_K, FusionModel, Ranked, candidate_features, load_fusion, rrf
 from kb.search.passages import PassageIndex, build_passage_index, records_to_passages
 from kb.search.reading import ReadingLexicon, is_kana_only, reading_lexicon, share_lexicon
 from kb.search.retrievers import BM25Scorer, FaissRetriever, SudachiBM25Retriever
@@ -333,15 +333,19 @@ class Searcher:
         bm25, dense, _ = self.legs[deep]
         b, d = Ranked.of(bm25.ranked(bundle)), Ranked.of(dense.ranked(bundle))
         rank = lambda r, i: r.ranks[i][0] if i in r.ranks else None  # noqa: E731
-        pool = list(dict.fromkeys([*d.ranks, *b.ranks]))
+        if parts is None:
+            parts = self.passage_index.parts(self.passage_tokens(query), bundle.embedding)
+        fused = self.passage_index.fused(parts, self.tuning.shallow_depth)
+        # the records of the best passages join the pool: a long record whose one sentence answers
+        # ranks low as a whole in both record lists
+        by_passage = self.passage_index.top_records(fused, self.tuning.shallow_depth) if not deep else []
+        pool = list(dict.fromkeys([*d.ranks, *b.ranks, *by_passage]))
         rows = self.facet_rows(filters or {})
         if rows is not None:  # the filter first: a stable sort keeps the same order as filtering after
             passing = {self.records[i].id for i in rows.tolist()}
             pool = [i for i in pool if i in passing]
         ids = sorted(pool, key=lambda i: -rrf(rank(b, i), rank(d, i)))  # stable
         records = [self.by_id[i] for i in ids]
-        if parts is None:
-            parts = self.passage_index.parts(self.passage_tokens(query), bundle.embedding)
         ids = [r.id for r in records]
         best = self.passage_index.best(ids, parts.combined)
         tokens = self.tokenizer(bundle.query_str)
@@ -351,6 +355,10 @@ class Searcher:
         extra = {"passage_bm25": [p_bm25.get(i, 0.0) for i in ids], "passage_dense": [p_dense.get(i, 0.0) for i in ids],
                  "coverage": self.bm25_scorer.coverage([self._row[i] for i in ids], tokens),
                  "document": [affinity.get(r.source.document, 0.0) for r in records]}
+        p_rrf = self.passage_index.record_max(ids, fused)
+        extra["passage_rrf"] = [p_rrf.get(i, 0.0) * RRF_K / 2 for i in ids]
+        extra["unstructured"] = [float(r.source.document in self._unstructured) for r in records]
+        extra["unstructured_passage_rrf"] = [u * p for u, p in zip(extra["unstructured"], extra["passage_rrf"])]
         return records, candidate_features(records, b, d, {i: sc for i, (_, sc) in best.items()}, a, extra)
 
     def passages(self, query: str, record_ids: Iterable[str], mode: str = "hybrid") -> dict[str, list[tuple[Passage, float]]]:
