@@ -61,7 +61,7 @@ class MemorySearcher:
         return analyze(query, self.corpus.cities)
 
     def search(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None, mode: str = "hybrid",
-               rerank_by_query: bool = True, analysis: QueryAnalysis | None = None) -> list[SearchHit]:
+               rerank_by_query: bool = True, analysis: QueryAnalysis | None = None, vector: Any = None) -> list[SearchHit]:
         query = validate_query(query)
         a = analysis or self.analyze(query)
         lexical = self._bm25(self.tokenizer(expand_query(query, a)))
@@ -85,7 +85,10 @@ class MemorySearcher:
     def text_tokens(self, text: str) -> frozenset[str]:
         return frozenset(self.tokenizer(text))
 
-    def passages(self, query: str, record_ids: Iterable[str]) -> dict[str, list[tuple[Passage, float]]]:
+    def embed_query(self, query: str) -> Any:
+        return self._vector(validate_query(query))
+
+    def passages(self, query: str, record_ids: Iterable[str], vector: Any = None) -> dict[str, list[tuple[Passage, float]]]:
         query = validate_query(query)
         tokens = [t for t in self.tokenizer(query) if t in self.passage_bm25.vocab_dict]
         lexical = np.zeros(len(self.passage_list), dtype=np.float32)

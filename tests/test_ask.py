@@ -231,3 +231,27 @@ def test_cli_history_file_and_a_bad_one(built_data_dir, tmp_path):
     broken.write_text("[{", encoding="utf-8")
     res = CliRunner().invoke(cli, ["ask", "いつ？", "--history", str(broken), "--data-dir", str(built_data_dir)])
     assert res.exit_code != 0 and "broken.json" in res.output and "Traceback" not in res.output
+
+
+def test_one_question_costs_one_embedding_with_the_caches_off(built_settings):
+    """Both searches and the sentence scoring of an answer share the question's embedding: with the
+    searcher's caches off, a question embeds once (kana-only and follow-up questions included)."""
+    from kb.answer.pipeline import answer_question
+    from kb.search.searcher import Searcher
+    searcher = Searcher(built_settings, cache=False)
+    model = searcher.dense.embed_model
+    calls = []
+    original = model.get_query_embedding
+
+    def counting(query):
+        calls.append(query)
+        return original(query)
+
+    object.__setattr__(model, "get_query_embedding", counting)
+    try:
+        for question in ("PFの立ち上げ方は？", "熊本市の試行的事業の費用は？", "ぷらっとふぉーむのたちあげかた"):
+            calls.clear()
+            answer_question(searcher, question)
+            assert len(calls) == 1, (question, calls)
+    finally:
+        object.__delattr__(model, "get_query_embedding")

@@ -47,13 +47,17 @@ class AssistantSearcher(Protocol):
     def analyze(self, query: str) -> QueryAnalysis: ...
 
     def search(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None, mode: str = "hybrid",
-               rerank_by_query: bool = True, analysis: QueryAnalysis | None = None) -> list[SearchHit]: ...
+               rerank_by_query: bool = True, analysis: QueryAnalysis | None = None,
+               vector: Any = None) -> list[SearchHit]: ...
+
+    def embed_query(self, query: str) -> Any: ...
 
     def record_tokens(self, record: Record) -> frozenset[str]: ...
 
     def text_tokens(self, text: str) -> frozenset[str]: ...
 
-    def passages(self, query: str, record_ids: Iterable[str]) -> Mapping[str, list[tuple[Passage, float]]]: ...
+    def passages(self, query: str, record_ids: Iterable[str],
+                 vector: Any = None) -> Mapping[str, list[tuple[Passage, float]]]: ...
 
 
 @dataclass(frozen=True)
@@ -137,22 +141,25 @@ class Retrieved:
 
 
 def retrieve(searcher: AssistantSearcher, q: Question, tuning: AnswerTuning) -> Retrieved:
-    ranked = searcher.search(q.text, k=tuning.search_depth, analysis=q.analysis)
+    vector = searcher.embed_query(q.text)  # one embedding per question: both searches and the sentences
+    ranked = searcher.search(q.text, k=tuning.search_depth, analysis=q.analysis, vector=vector)
     lexical = searcher.search(q.text, k=tuning.coverage_depth, mode="bm25", rerank_by_query=False, analysis=q.analysis)
-    dense = searcher.search(q.text, k=tuning.evidence_depth, mode="dense", rerank_by_query=False, analysis=q.analysis)
-    passages = sentence_passages(searcher, q.text, [r.id for r in searcher.corpus.records])
+    dense = searcher.search(q.text, k=tuning.evidence_depth, mode="dense", rerank_by_query=False, analysis=q.analysis,
+                            vector=vector)
+    passages = sentence_passages(searcher, q.text, [r.id for r in searcher.corpus.records], vector)
     order = tuple(sorted((rid for rid, rows in passages.items() if rows), key=lambda rid: -passages[rid][0][1]))
     return Retrieved(tuple(ranked), tuple(ranked[:tuning.evidence_depth]),
                      {h.record.id: i for i, h in enumerate(ranked)}, tuple(lexical), tuple(dense), passages, order)
 
 
-def sentence_passages(searcher: AssistantSearcher, text: str, record_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
+def sentence_passages(searcher: AssistantSearcher, text: str, record_ids: Sequence[str],
+                      vector: Any = None) -> dict[str, list[tuple[str, float]]]:
     """The passage index's score of every sentence of these records for the question (its sentence
     vectors, computed at build time, against the question's embedding, which search already computed;
     and passage BM25), best first."""
     if not record_ids:
         return {}
-    got = searcher.passages(text, record_ids)
+    got = searcher.passages(text, record_ids, vector=vector)
     return {rid: [(p.text, sc) for p, sc in rows] for rid, rows in got.items()}
 
 
@@ -723,7 +730,8 @@ def render(q: Question, form: str, c: Context, summary: tuple[KeySentence, ...] 
     by_id = {**{h.record.id: h.record for h in c.retrieved.ranked}, **b.cited}
     for k in summary:
         for rid in k.citations:
-            cited.setdefault(rid, by_id[rid])
+            # a key sentence may come from any record the passage index ranks, not only the searched ones
+            cited.setdefault(rid, by_id[rid] if rid in by_id else c.corpus.by_id[rid])
     cited.update((rid, r) for rid, r in b.cited.items() if rid not in cited)
     return Answer(question=q.shown, question_type=form,
                   answer=render_markdown(b.items, cited, lead=summary, notes=q.notes), notes=q.notes,

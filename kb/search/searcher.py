@@ -290,8 +290,9 @@ class Searcher:
 
     def search(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None,
                mode: str = "hybrid", rerank_by_query: bool = True,
-               analysis: QueryAnalysis | None = None) -> list[SearchHit]:
-        """``analysis``: the question already analysed by the caller (the assistant analyses once)."""
+               analysis: QueryAnalysis | None = None, vector: Any = None) -> list[SearchHit]:
+        """``analysis``: the question already analysed by the caller (the assistant analyses once);
+        ``vector``: its embedding, computed once by the caller (``embed_query``) for several searches."""
         query = validate_query(query)
         if mode not in MODES:
             raise BadQueryError(f"mode={mode!r} は不正です ({', '.join(MODES)})", "unknown mode")
@@ -305,7 +306,10 @@ class Searcher:
         query = self.read_query(query)
         a = analysis or analyze(query, self.cities)  # once: it both extends BM25's words and re-ranks
         deep = bool(f) or k > self.tuning.shallow_depth
-        vector = None if mode == "bm25" else self.dense.embed(query)  # once: records and passages
+        if vector is None and mode != "bm25":
+            vector = self.dense.embed(query)  # once: records and passages
+        if mode == "bm25":
+            vector = None
         parts = self.passage_index.parts(self.passage_tokens(query), vector)  # once: marks and features
         passage_scores = parts.combined
         if mode == "hybrid" and rerank_by_query and self.fusion_model is not None:
@@ -361,14 +365,24 @@ class Searcher:
         extra["unstructured_passage_rrf"] = [u * p for u, p in zip(extra["unstructured"], extra["passage_rrf"])]
         return records, candidate_features(records, b, d, {i: sc for i, (_, sc) in best.items()}, a, extra)
 
-    def passages(self, query: str, record_ids: Iterable[str], mode: str = "hybrid") -> dict[str, list[tuple[Passage, float]]]:
+    def passages(self, query: str, record_ids: Iterable[str], mode: str = "hybrid",
+                 vector: Any = None) -> dict[str, list[tuple[Passage, float]]]:
         """Every passage (sentence or bullet) of each record, best match to ``query`` first, with its
-        score: the index that search marks passages with, for the assistant's sentence selection."""
+        score: the index that search marks passages with, for the assistant's sentence selection.
+        ``vector``: the question's embedding when the caller already has it."""
         if mode not in MODES:
             raise BadQueryError(f"mode={mode!r} は不正です ({', '.join(MODES)})", "unknown mode")
         query = self.read_query(validate_query(query))
-        vector = None if mode == "bm25" else self.dense.embed(query)  # the question as asked
+        if mode == "bm25":
+            vector = None
+        elif vector is None:
+            vector = self.dense.embed(query)  # the question as asked
         return self.passage_index.ranked(record_ids, self.passage_index.scores(self.passage_tokens(query), vector))
+
+    def embed_query(self, query: str) -> np.ndarray:
+        """The question's embedding as search computes it (kana-only questions read first): what a
+        caller that searches several times for one question passes as ``vector=``."""
+        return self.dense.embed(self.read_query(validate_query(query)))
 
     def passage_tokens(self, query: str) -> list[str]:
         """What the passages' BM25 reads of a question: its words and the other forms of the terms the
