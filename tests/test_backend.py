@@ -150,8 +150,12 @@ def test_fiscal_years_of_a_record_and_of_a_document():
 
 
 def test_sentences_split_at_marks_and_bullets():
-    text = "■見出し\n・一つ目。二つ目。\n・三つ目"
-    assert [text[a:b] for a, b in text_to_sentences(text)] == ["■見出し", "・一つ目。", "二つ目。", "・三つ目"]
+    # the passage index's cut: bullet marks left out, a piece too short to stand alone joined to the next
+    text = "■見出しの一行目\n・一つ目の文。二つ目の文。\n・三つ目の項目\n■短い\n最後の文です。"
+    assert [text[a:b] for a, b in text_to_sentences(text)] == ["見出しの一行目", "一つ目の文。", "二つ目の文。", "三つ目の項目",
+                                                            "短い\n最後の文です。"]
+    from kb.search.passages import text_to_spans
+    assert text_to_sentences(text) == text_to_spans(text)
 
 
 def test_passage_falls_back_to_shared_characters_when_no_token_matches():

@@ -101,6 +101,20 @@ def test_the_passage_is_the_sentence_that_matches(client):
     assert top["label"] and top["label"].endswith("）")
 
 
+def test_the_marked_passage_is_the_one_the_passage_index_ranked_best(client, built_settings):
+    """The page marks the passage search itself found (the index the assistant quotes from), by
+    meaning as well as by words: a paraphrase that shares no word still gets its passage marked."""
+    from kb.search.searcher import get_searcher
+    for q in ("リーフレット", "会議に人が来てくれないときの工夫"):
+        data = results(client, q=q, limit=5)
+        hits = get_searcher(built_settings).search(q, k=100)
+        by_id = {h.record.id: h.passage for h in hits}
+        for r in data["results"]:
+            p, want = r["passage"], by_id[r["id"]]
+            assert p is not None and want is not None
+            assert (p["start"], p["end"], p["text"]) == (want.start, want.end, want.text)
+
+
 def test_csv_export_opens_in_excel(client):
     r = client.get("/api/search/export.csv", params={"q": "研修", "city": "熊本市"})
     assert r.status_code == 200

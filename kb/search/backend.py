@@ -152,16 +152,25 @@ class InProcessBackend:
 
     def search(self, request: SearchRequest) -> SearchResult:
         query, filters = check_request(request)
+        marks: dict[str, Passage] = {}
         if query:
             hits = self.searcher.search(query, k=request.depth)
             pool: list[tuple[Record, float | None]] = [(h.record, h.score) for h in hits]
             cut = len(hits) >= request.depth
+            # the passage the passage index ranked best (the one the assistant would quote) is the one marked
+            marks = {h.record.id: Passage(h.passage.text, h.passage.start, h.passage.end)
+                     for h in hits if getattr(h, "passage", None) is not None}
         else:
             pool = [(r, None) for r in self.searcher.corpus.records]
             cut = False
         kept, facets = narrow_and_count(pool, filters, self.facet_values)
         shown = kept[:request.k]
-        passages = self._passages(query, [r for r, _ in shown]) if query and request.passages else {}
+        passages: dict[str, Passage | None] = {}
+        if query and request.passages:
+            passages = {r.id: marks[r.id] for r, _ in shown if r.id in marks}
+            rest = [r for r, _ in shown if r.id not in marks]
+            if rest:  # a searcher without a passage index: the best sentence by the words it shares
+                passages.update(self._passages(query, rest))
         out = tuple(Hit(r, s, passages.get(r.id), self.fiscal_years(r)) for r, s in shown)
         return SearchResult(out, len(kept), facets, exact=not (filters and cut), version=self.version)
 

@@ -1,7 +1,8 @@
 """The passage of a record that best matches a query, for highlighting on the search page.
 
-A record's text is cut into sentences (「。」, line breaks, and the start of a ・/■/●/○ bullet);
-each sentence is scored by the query's BM25 tokens it holds, each token weighted by how rare it
+The search page marks the passage the passage index ranked best for the query (kb/search/passages.py,
+BM25 and cosine); this module is the fallback for a searcher without that index. A record's text is
+cut into the same passages (sentence ends, line breaks, bullet marks left out); each sentence is scored by the query's BM25 tokens it holds, each token weighted by how rare it
 is among the records being shown (a word every result shares says little), with the share of
 the query's character bigrams as a tie-break and as the fallback when no token is shared (a
 query in kana, a paraphrase the dense retriever found). Offsets index ``record.text``."""
@@ -14,9 +15,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 from kb.core.records import Record
+from kb.search.passages import text_to_spans
 
-# a bullet mark starts a sentence only after a space or a line break: 「孤独・孤立」 is one word
-_BOUNDARY = re.compile(r"(?<=[。！？!?])|\n|(?<=\s)(?=[・■●○◆◇□▪])")
 MAX_PASSAGE = 240  # characters: a table row kept as one line is cut around its best part
 
 
@@ -31,19 +31,9 @@ class Passage:
 
 
 def text_to_sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) spans of the sentences of a text, whitespace trimmed, empty ones dropped."""
-    spans, pos = [], 0
-    cuts = sorted({m.start() for m in _BOUNDARY.finditer(text)} | {len(text)})
-    for cut in cuts:
-        a, b = pos, cut
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a and not all(ch in "・■●○◆◇□▪" for ch in text[a:b]):
-            spans.append((a, b))
-        pos = cut
-    return spans
+    """(start, end) spans of the sentences of a text: the passage index's own cut
+    (kb/search/passages.py), so that what is marked here is a passage the index holds."""
+    return text_to_spans(text)
 
 
 def _bigrams(s: str) -> set[str]:
