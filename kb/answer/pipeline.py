@@ -697,7 +697,9 @@ def key_points(searcher: AssistantSearcher, q: Question, got: Retrieved, c: Cont
     lo, hi = (min(cos.values()), max(cos.values())) if cos else (0.0, 0.0)
     dense = {rid: (v - lo) / (hi - lo) if hi > lo else 1.0 for rid, v in cos.items()}
     lead = list(c.lead)
-    if form in LEAD_FORMS and not lead:  # a figure, a trial's fields, a profile: the composer's first quotes say it
+    # a figure, a trial's fields, a profile: the composer's first quotes say it — a city's profile only when
+    # the question asks for it (「市原市の担当課は？」), not whenever it names the city
+    if form in LEAD_FORMS and not lead and (form != "city" or "profile" in q.analysis.kinds):
         for blk in c.blocks.items:
             if isinstance(blk, Statement) and blk.citations and len(lead) < tuning.key_min:
                 if form != "trial" and any(blk.citations[0] in k.citations for k in lead):
