@@ -252,3 +252,22 @@ def test_fitting_refuses_a_test_split(tmp_path):
     with pytest.raises(SettingsError, match="テスト"):
         check_not_test([tmp_path / "refuse_test.jsonl"])
     check_not_test([tmp_path / "refuse_tune.jsonl"])
+
+
+def test_a_bare_follow_up_asks_the_earlier_question_of_a_new_subject(searcher):
+    """「リーフレットの費用は？」 then 「キャラバンは？」: the same question of another subject — not the
+    earlier subject again; an attribute (「費用は？」) asks of the earlier subject instead."""
+    from kb.answer.followup import swap_subject
+    history = [{"question": "リーフレットの費用は？"}]
+    a = answer_question(searcher, "キャラバンは？", history=history)
+    assert a.notes and "キャラバンの費用は" in a.notes[0]
+    assert "t2" in {r.id for r in a.citations} and "120万円" in a.answer
+    assert swap_subject("リーフレットの費用は", "キャラバンは？") == "キャラバンの費用は"
+    assert swap_subject("キャラバンの内容は", "費用は？") is None  # 費用 asks an attribute: no swap
+
+
+def test_a_short_follow_up_with_two_words_still_takes_the_earlier_turn(searcher):
+    history = [{"question": "甲市の民生委員向け研修会はどんな研修？"}]
+    a = answer_question(searcher, "参加者の人数は？", history=history)
+    assert a.notes and "民生委員向け研修会" in a.notes[0]
+    assert "t3" in {r.id for r in a.citations}

@@ -588,3 +588,17 @@ def test_single_retriever_modes_rank_a_structureless_documents_passages(searcher
     ranked = [h.record.source.document for h in searcher.search(q, k=3, mode="dense")]
     assert any("juten" in d for d in raw)  # the plan's section on 孤独 and 孤立 is dense's own best
     assert any("juten" in d for d in ranked)
+
+
+def test_a_structured_field_label_is_read_by_search():
+    """A trial whose text says only 「発注先: …(13万円)」 is found by 「費用」: the labels of the fields a
+    record holds are part of what both retrievers read."""
+    from kb.core.records import Record, Source
+    from kb.search.nodes import record_search_text
+    r = Record(id="t", kind="trial", city="甲市", phase=None, step=None, scope=None, title="エプロン製作",
+               text="発注先: 白衣店(13万円)", source=Source("d", "s"), fields={"cost_yen": 130000, "vendor": "白衣店"})
+    head = record_search_text(r).split("\n")[0]
+    assert "費用" in head and "発注先" in head
+    bare = Record(id="u", kind="trial", city="甲市", phase=None, step=None, scope=None, title="研修",
+                  text="研修を開いた", source=Source("d", "s"), fields={})
+    assert "費用" not in record_search_text(bare)

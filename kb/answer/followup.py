@@ -63,7 +63,8 @@ def is_followup(question: str, a: QueryAnalysis, own_terms: int) -> bool:
     if a.cities:
         return own_terms == 0  # 「熊本市の場合は？」「熊本はどう？」: a city and nothing of its own
     core = re.sub(r"[？?！!。、\s]", "", q)
-    return own_terms <= 1 and len(core) <= V.followup_short  # 「費用は？」「人口は？」
+    # 「費用は？」「人口は？」「参加者の反応は？」: too short to stand alone after an earlier turn
+    return own_terms <= 2 and len(core) <= V.followup_short
 
 
 def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[Turn],
@@ -91,9 +92,42 @@ def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[T
             taken.append(topic)
             text = f"{a.cities[0]}の{topic}？" if own_terms == 0 else f"{topic}。{ask}"
     else:
-        taken += list(pa.cities) + [topic]
-        text = f"{topic}。{ask or question}"
+        swapped = swap_subject(topic, ask)
+        if swapped:  # 「お悩みハンドブックの費用は？」→「エプロンは？」: the same question of another subject
+            taken.append(swapped)
+            text = swapped + "？"
+        else:
+            taken += list(pa.cities) + [topic]
+            text = f"{topic}。{ask or question}"
     return Resolved(text, tuple(dict.fromkeys(taken)), prev)
+
+
+_BARE = re.compile(r"^(?P<x>[^の、。？?！!\s]{2,12}?)(?:は|って|では)?[？?]?$")
+
+
+def _attributes() -> tuple[str, ...]:
+    """Words that ask for an attribute of a subject (費用, 人口, いつ…), not name a new subject."""
+    words = list(V.form_cues.get("fact", ())) + list(V.money_words) + list(V.vendor_words)
+    for ws in V.profile_wants.values():
+        words += list(ws)
+    for ws in V.unit_cues.values():
+        words += list(ws)
+    return tuple(w for w in words if w)
+
+
+def swap_subject(topic: str, ask: str) -> str | None:
+    """The earlier question 「AのBは」 asked of a new subject X when the follow-up is a bare 「Xは？」
+    and X names no attribute (「費用は？」 asks B of A, it does not replace A): 「XのBは」; else None."""
+    m = _BARE.match(ask.strip())
+    if not m or "の" not in topic:
+        return None
+    x = m.group("x")
+    if any(w in x for w in _attributes()) or x in topic:
+        return None
+    head, rest = topic.split("の", 1)
+    if not head or not rest or len(head) > 20:
+        return None
+    return f"{x}の{rest}"
 
 
 def read_history_file(path) -> tuple[Turn, ...]:

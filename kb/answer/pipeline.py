@@ -426,13 +426,15 @@ def compose_fact(c: Context) -> None:
     tok = c.searcher.tokenizer
     words = {t for t in tok(q) if t not in V.generic_terms} - {t for city in a.cities for t in tok(city)}
     lines = C.best_lines(c.top[:6], words, c.searcher.text_tokens, need_digit=True, units=C.question_units(q))
+    trials = [r for r in c.top[:3] if r.kind == "trial"]
+    # the cost or the vendor of the trial the question is about is its answer: said first, where the
+    # key points take it from (the lines with figures follow)
+    if trials and any(w in q for w in V.money_words + V.vendor_words):
+        b.statement(C.trial_line(trials[0]), [trials[0]])
     if lines:
         b.heading("資料の記載", 2)
         for line, r in lines:
             b.statement(f"{_who(r)}: {line}", [r])
-    trials = [r for r in c.top[:3] if r.kind == "trial"]
-    if trials and any(w in q for w in V.money_words):
-        b.statement(C.trial_line(trials[0]), [trials[0]])
 
 
 def compose_compute(c: Context) -> None:

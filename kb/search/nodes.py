@@ -10,15 +10,17 @@ from kb.core.records import PHASE_LABELS, Record, STEP_NAMES
 from kb.core.vocab import load_json
 
 KIND_LABELS: dict[str, str] = dict(load_json("kind_labels")["kinds"])  # kb/core/vocab/kind_labels.json
+FIELD_LABELS: dict[str, str] = dict(load_json("kind_labels").get("fields", {}))
 META_KEYS = ("kind", "city", "phase", "step", "scope", "year", "document", "section", "page")
 
 
 def record_search_text(r: Record) -> str:
     """What BM25 and the embedder read: labels that a question may name (city,
-    kind, step name), then the title and the text."""
+    kind, step name, the labels of the structured fields it holds: 費用, 発注先), then the title and the text."""
     phase = PHASE_LABELS.get(r.phase or "", "").split(" ")[-1]
-    head = " ".join(x for x in (r.city or "", KIND_LABELS.get(r.kind, ""), phase, STEP_NAMES.get(r.step or "", ""))
-                    if x)
+    fields = [label for key, label in FIELD_LABELS.items() if r.fields.get(key) not in (None, "", [])]
+    head = " ".join(x for x in (r.city or "", KIND_LABELS.get(r.kind, ""), phase, STEP_NAMES.get(r.step or "", ""),
+                                *fields) if x)
     body = r.text if r.title and r.title in r.text else f"{r.title}\n{r.text}"
     return f"{head}\n{body}".strip()
 

@@ -29,6 +29,7 @@ class AnswerVocab:
     profile_wants: Mapping[str, tuple[str, ...]]
     cost_words: tuple[str, ...]
     money_words: tuple[str, ...]
+    vendor_words: tuple[str, ...]  # a question about who carried a trial out
     counter_units: tuple[str, ...]
     unit_cues: Mapping[str, tuple[str, ...]]
     unit_patterns: Mapping[str, re.Pattern]
@@ -88,6 +89,7 @@ def answer_vocab() -> AnswerVocab:
         profile_wants=_tuples(d["profile_wants"]),
         cost_words=tuple(d["cost_words"]),
         money_words=tuple(d["money_words"]),
+        vendor_words=tuple(d.get("vendor_words", ())),
         counter_units=tuple(d["counter_units"]),
         unit_cues=_tuples(d["unit_cues"]),
         unit_patterns=MappingProxyType({k: re.compile(v) for k, v in d["unit_patterns"].items()}),
