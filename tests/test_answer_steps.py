@@ -271,3 +271,24 @@ def test_a_short_follow_up_with_two_words_still_takes_the_earlier_turn(searcher)
     a = answer_question(searcher, "参加者の人数は？", history=history)
     assert a.notes and "民生委員向け研修会" in a.notes[0]
     assert "t3" in {r.id for r in a.citations}
+
+
+def test_a_question_naming_a_trial_of_the_corpus_is_a_trial_question(searcher):
+    """Trials are recognised by the distinctive words of the corpus's own trial titles, not by a list
+    of one report's trials in the vocabulary: 「キャラバン」 is in no word list."""
+    from kb.answer.pipeline import V, trial_names
+    assert not any("キャラバン" in w for w in V.form_cues["trial"])
+    names = trial_names(searcher.corpus)
+    assert {"キャラバン", "リーフレット"} <= names
+    assert choose_form(analyse(searcher, "キャラバンについて教えて", 500), corpus=searcher.corpus) == "trial"
+    a = answer_question(searcher, "キャラバンについて教えて")
+    assert a.question_type == "trial" and "t2" in {r.id for r in a.citations}
+
+
+def test_a_word_heading_many_other_records_is_not_a_trial_name():
+    from kb.answer.pipeline import trial_names
+    from kb.search.corpus import Corpus
+    records = [rec("t9", "trial", "甲市", "地域協議会の運営支援", "協議会の運営を支援した。")]
+    records += [rec(f"l{i}", "lesson", "甲市", f"地域協議会で{i}件目の協議", "協議した。") for i in range(5)]
+    names = trial_names(Corpus.of(records, []))
+    assert "地域協議会" not in names and "運営支援" in names

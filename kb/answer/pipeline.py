@@ -10,6 +10,7 @@ the evidence does not answer. The assistant needs little of a searcher: ``Assist
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
@@ -315,9 +316,10 @@ def defining_sentence(term: str, corpus: Corpus, question: str = "") -> bool:
 
 
 def choose_form(q: Question, got: Retrieved | None = None, corpus: Corpus | None = None, margin: float = 0.15) -> str:
-    form = _form(q)
+    names = trial_names(corpus) if corpus is not None else frozenset()
+    form = _form(q, names=names)
     if form == "definition" and corpus is not None and not defining_sentence(defined_term(q.text) or "", corpus, q.text):
-        form = _form(q, skip=("definition",))  # no document defines it: answer as the question reads otherwise
+        form = _form(q, skip=("definition",), names=names)  # no document defines it: answer as the question reads otherwise
     if form in ("general", "fact", "trial", "partner") and is_short(q.text):
         return "overview"  # 「予算」: what the documents say about it, not one record
     if got is not None and corpus is not None and form in FORM_KINDS and not (q.analysis.steps and form == "step"):
@@ -326,7 +328,35 @@ def choose_form(q: Question, got: Retrieved | None = None, corpus: Corpus | None
     return form
 
 
-def _form(q: Question, skip: Sequence[str] = ()) -> str:
+_TITLE_WORDS = re.compile(r"[ァ-ヴー]{3,}|[一-龥々]{3,}")
+_TRIAL_NAMES: dict[int, frozenset[str]] = {}
+TRIAL_NAME_OTHER_TITLES = 3
+
+
+def trial_names(corpus: Corpus) -> frozenset[str]:
+    """The distinctive words of the corpus's trial titles (「エプロン」 of 「地域食堂向けエプロン製作」,
+    「新聞広告」 of 「新聞広告の出稿」): runs of three or more katakana or kanji that name at most two
+    trials and few titles of other kinds of record. A question that names one asks about
+    that trial — read from the documents, not from a list of this corpus's trials."""
+    got = _TRIAL_NAMES.get(id(corpus))
+    if got is not None:
+        return got
+    trials: dict[str, int] = {}
+    other: dict[str, int] = {}
+    for r in corpus.records:
+        for w in set(_TITLE_WORDS.findall(r.title or "")):
+            into = trials if r.kind == "trial" else other
+            into[w] = into.get(w, 0) + 1
+    generic = set(V.generic_terms)
+    # a trial's name, not a topic: at most two trials and few other titles (the lessons that tell of
+    # it) carry it — 「孤立対策」 or 「地域協議会」 head dozens of other records
+    names = frozenset(w for w, n in trials.items()
+                      if n <= 2 and other.get(w, 0) <= TRIAL_NAME_OTHER_TITLES * n and w not in generic)
+    _TRIAL_NAMES[id(corpus)] = names
+    return names
+
+
+def _form(q: Question, skip: Sequence[str] = (), names: frozenset[str] = frozenset()) -> str:
     text, a = q.text, q.analysis
     cues = V.form_cues
     if asks_computation(text):
@@ -345,7 +375,7 @@ def _form(q: Question, skip: Sequence[str] = ()) -> str:
         return "fact"
     if any(w in text for w in cues["partner"]) or "column" in a.kinds:
         return "partner"
-    if any(w in text for w in cues["trial"]):
+    if any(w in text for w in cues["trial"]) or any(w in text for w in names):
         return "trial"
     if a.steps:
         return "step"
