@@ -15,7 +15,7 @@ from kb.core.records import Fact, Passage, Record, SearchHit
 from kb.search.corpus import Corpus
 from kb.search.nodes import record_search_text
 from kb.search.passages import records_to_passages
-from kb.search.query import QueryAnalysis, analyze
+from kb.search.query import QueryAnalysis, analyze, trial_names
 from kb.search.searcher import expand_query, rerank, validate_query
 from kb.search.tokenize import Tokenizer
 
@@ -58,7 +58,7 @@ class MemorySearcher:
         return [SearchHit(self.corpus.records[int(i)], float(sims[i])) for i in np.argsort(-sims)]
 
     def analyze(self, query: str) -> QueryAnalysis:
-        return analyze(query, self.corpus.cities)
+        return analyze(query, self.corpus.cities, trial_names(self.corpus.records))
 
     def search(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None, mode: str = "hybrid",
                rerank_by_query: bool = True, analysis: QueryAnalysis | None = None, vector: Any = None) -> list[SearchHit]:

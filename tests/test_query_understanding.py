@@ -202,3 +202,20 @@ def test_the_best_passage_score_of_each_record_is_the_max_over_its_passages(defi
     scores = np.random.default_rng(0).random(len(index.passages)).astype(np.float32)
     ids = [r.id for r in DEFINED]
     assert index.record_max(ids, scores) == {rid: float(scores[index.of_record[rid]].max()) for rid in ids}
+
+
+def test_a_trial_is_recognised_by_the_words_of_the_corpus_trial_titles():
+    """The query analysis knows a corpus's trials from their titles, not from a list of one report's
+    trials: 「カルタ」 names a trial only in a corpus that has one so titled."""
+    from kb.core.records import Record, Source
+    from kb.search.query import KIND_WORDS, analyze, trial_names
+    assert not any("エプロン" in w or "キャラバン" in w for w in KIND_WORDS["trial"])
+    src = Source("d", "s")
+    records = [Record(id="t", kind="trial", city="甲市", phase=None, step=None, scope=None,
+                      title="ご近所カルタ大会の開催", text="カルタ大会を開いた。", source=src, fields={})]
+    records += [Record(id=f"l{i}", kind="lesson", city="甲市", phase=None, step=None, scope=None,
+                       title=f"地域協議会の運営{i}", text="協議した。", source=src, fields={}) for i in range(5)]
+    names = trial_names(records)
+    assert "カルタ" in names and "地域協議会" not in names
+    assert analyze("カルタの費用は？", frozenset(), names).kinds[:1] == ("trial",)
+    assert "trial" not in analyze("カルタの感想は？").kinds

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 from kb.answer import compose as C
+from kb.search.query import trial_names as search_trial_names
 from kb.answer.blocks import Block, Blocks, Statement, Table, render_markdown
 from kb.answer.awkward import is_english, is_kana_only, is_short, reading_lexicon
 from kb.answer.followup import Turn, read_history, resolve
@@ -328,32 +329,16 @@ def choose_form(q: Question, got: Retrieved | None = None, corpus: Corpus | None
     return form
 
 
-_TITLE_WORDS = re.compile(r"[ァ-ヴー]{3,}|[一-龥々]{3,}")
 _TRIAL_NAMES: dict[int, frozenset[str]] = {}
-TRIAL_NAME_OTHER_TITLES = 3
 
 
 def trial_names(corpus: Corpus) -> frozenset[str]:
-    """The distinctive words of the corpus's trial titles (「エプロン」 of 「地域食堂向けエプロン製作」,
-    「新聞広告」 of 「新聞広告の出稿」): runs of three or more katakana or kanji that name at most two
-    trials and few titles of other kinds of record. A question that names one asks about
-    that trial — read from the documents, not from a list of this corpus's trials."""
+    """The corpus's trial names (kb/search/query.py ``trial_names``), minus the assistant's generic
+    words; computed once per corpus."""
     got = _TRIAL_NAMES.get(id(corpus))
-    if got is not None:
-        return got
-    trials: dict[str, int] = {}
-    other: dict[str, int] = {}
-    for r in corpus.records:
-        for w in set(_TITLE_WORDS.findall(r.title or "")):
-            into = trials if r.kind == "trial" else other
-            into[w] = into.get(w, 0) + 1
-    generic = set(V.generic_terms)
-    # a trial's name, not a topic: at most two trials and few other titles (the lessons that tell of
-    # it) carry it — 「孤立対策」 or 「地域協議会」 head dozens of other records
-    names = frozenset(w for w, n in trials.items()
-                      if n <= 2 and other.get(w, 0) <= TRIAL_NAME_OTHER_TITLES * n and w not in generic)
-    _TRIAL_NAMES[id(corpus)] = names
-    return names
+    if got is None:
+        got = _TRIAL_NAMES[id(corpus)] = frozenset(search_trial_names(corpus.records) - set(V.generic_terms))
+    return got
 
 
 def _form(q: Question, skip: Sequence[str] = (), names: frozenset[str] = frozenset()) -> str:

@@ -52,12 +52,35 @@ def find_cities(query: str, known: set[str] | frozenset[str]) -> tuple[str, ...]
     return tuple(sorted(found, key=position))
 
 
-def analyze(query: str, known_cities: set[str] | frozenset[str] = frozenset()) -> QueryAnalysis:
+_TITLE_WORDS = re.compile(r"[ァ-ヴー]{3,}|[一-龥々]{3,}")
+TRIAL_NAME_OTHER_TITLES = 3
+
+
+def trial_names(records) -> frozenset[str]:
+    """The distinctive words of a corpus's trial titles (「エプロン」 of 「地域食堂向けエプロン製作」,
+    「新聞広告」 of 「新聞広告の出稿」): runs of three or more katakana or kanji that name at most two
+    trials and few titles of other kinds of record (the lessons that tell of it) — 「孤立対策」 or
+    「地域協議会」 head dozens of other records. A question that names one asks about that trial: read
+    from the documents, not from a list of one report's trials."""
+    trials: dict[str, int] = {}
+    other: dict[str, int] = {}
+    for r in records:
+        for w in set(_TITLE_WORDS.findall(r.title or "")):
+            into = trials if r.kind == "trial" else other
+            into[w] = into.get(w, 0) + 1
+    return frozenset(w for w, n in trials.items() if n <= 2 and other.get(w, 0) <= TRIAL_NAME_OTHER_TITLES * n)
+
+
+def analyze(query: str, known_cities: set[str] | frozenset[str] = frozenset(),
+            trials: frozenset[str] = frozenset()) -> QueryAnalysis:
+    """``trials``: the corpus's trial names (``trial_names``); a question naming one asks for a trial."""
     q = unify_spellings(squash(query))
     steps = tuple(code for code, rxs in STEP_RES.items() if any(rx.search(q) for rx in rxs))
     scopes = tuple(sc for sc, words in SCOPE_WORDS.items() if any(w in q for w in words))
     phases = tuple(code for code, words in PHASE_WORDS.items() if any(w in q for w in words))
     kinds = tuple(kind for kind, words in KIND_WORDS.items() if any(w in q for w in words))
+    if "trial" not in kinds and any(w in q for w in trials):
+        kinds = ("trial",) + kinds
     # a word that alone names a step (「地域協議会」: 8) unless the question is about something else in it
     for word, step in IMPLIED_STEPS.items():
         if word in q and step not in steps and not kinds:

@@ -26,7 +26,7 @@ from kb.search.passages import PassageIndex, build_passage_index, records_to_pas
 from kb.search.reading import ReadingLexicon, is_kana_only, reading_lexicon, share_lexicon
 from kb.search.retrievers import BM25Scorer, FaissRetriever, SudachiBM25Retriever
 from kb.search.terms import TermExpander, records_to_terms
-from kb.search.query import QueryAnalysis, analyze
+from kb.search.query import QueryAnalysis, analyze, trial_names
 from kb.search.filters import check_filters
 from kb.core.records import PHASE_LABELS, Fact, Passage, Record, STEP_NAMES, SearchHit
 from kb.core.settings import Settings
@@ -193,6 +193,7 @@ class Searcher:
         self._facet_tables: dict[str, dict[Any, np.ndarray]] = {}
         self._record_tokens: dict[str, frozenset[str]] = {}
         self._line_tokens = LRU(50_000)  # tokens of record lines are a property of the index, not of a query
+        self._trials: frozenset[str] | None = None  # the corpus's trial names (query analysis), computed once
 
     def record_tokens(self, record: Record) -> frozenset[str]:
         """The BM25 tokens of a record's search text, computed once per loaded index."""
@@ -304,7 +305,7 @@ class Searcher:
         if cached is not None:
             return cached
         query = self.read_query(query)
-        a = analysis or analyze(query, self.cities)  # once: it both extends BM25's words and re-ranks
+        a = analysis or self.analyze(query)  # once: it both extends BM25's words and re-ranks
         deep = bool(f) or k > self.tuning.shallow_depth
         if vector is None and mode != "bm25":
             vector = self.dense.embed(query)  # once: records and passages
@@ -397,7 +398,9 @@ class Searcher:
         return reading_lexicon(self.corpus).rewrite(query)
 
     def analyze(self, query: str) -> QueryAnalysis:
-        return analyze(query, self.cities)
+        if self._trials is None:
+            self._trials = trial_names(self.records)
+        return analyze(query, self.cities, self._trials)
 
 
 def validate_query(query: Any, limit: int = MAX_QUERY_CHARS) -> str:
