@@ -115,6 +115,9 @@ def _attributes() -> tuple[str, ...]:
     return tuple(w for w in words if w)
 
 
+_ATTRIBUTES = _attributes()
+
+
 def swap_subject(topic: str, ask: str) -> str | None:
     """The earlier question 「AのBは」 asked of a new subject X when the follow-up is a bare 「Xは？」
     and X names no attribute (「費用は？」 asks B of A, it does not replace A): 「XのBは」; else None."""
@@ -122,7 +125,7 @@ def swap_subject(topic: str, ask: str) -> str | None:
     if not m or "の" not in topic:
         return None
     x = m.group("x")
-    if any(w in x for w in _attributes()) or x in topic:
+    if any(w in x for w in _ATTRIBUTES) or x in topic:
         return None
     head, rest = topic.split("の", 1)
     if not head or not rest or len(head) > 20:

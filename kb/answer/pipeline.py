@@ -10,7 +10,6 @@ the evidence does not answer. The assistant needs little of a searcher: ``Assist
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 

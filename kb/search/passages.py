@@ -158,25 +158,18 @@ class PassageIndex:
         """Reciprocal rank fusion of the passages' two lists, as the records' two lists are fused
         (1/(60 + rank) summed; ranks from 0, only the top ``depth`` of each list counted; 0 elsewhere):
         a passage that both retrievers rank high wins, whatever the scale of their scores."""
-        n = len(self.passages)
-        out = np.zeros(n, dtype=np.float64)
+        out = np.zeros(len(self.passages), dtype=np.float64)
         for scores in (parts.lexical, parts.dense):
-            if scores is None or not n:
+            if scores is None:
                 continue
-            k = min(depth, n)
-            top = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
-            top = top[np.argsort(-scores[top], kind="stable")]
+            top = _best_first(scores, depth)
             top = top[scores[top] > 0] if scores is parts.lexical else top  # a passage BM25 did not match is unranked
             out[top] += 1.0 / (60 + np.arange(len(top)))
         return out
 
     def top_records(self, scores: np.ndarray, k: int) -> list[str]:
         """The records of the ``k`` best passages by ``scores`` (positive only), best first, each once."""
-        n = min(k, len(scores))
-        if not n:
-            return []
-        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
-        top = top[np.argsort(-scores[top], kind="stable")]
+        top = _best_first(scores, k)
         return list(dict.fromkeys(self.passages[i].record_id for i in top.tolist() if scores[i] > 0))
 
     def record_max(self, record_ids: Iterable[str], scores: np.ndarray) -> dict[str, float]:
@@ -209,6 +202,15 @@ class PassageIndex:
             rows = sorted(self.of_record.get(rid, ()), key=lambda j: -scores[j])
             out[rid] = [(self.passages[i], float(scores[i])) for i in rows]
         return out
+
+
+def _best_first(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` highest scores, best first (ties in position order)."""
+    n = min(k, len(scores))
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+    return top[np.argsort(-scores[top], kind="stable")]
 
 
 def build_passage_index(passages: Sequence[Passage], vectors: np.ndarray, tokenizer: Any, tuning: Any) -> PassageIndex:

@@ -307,10 +307,10 @@ class Searcher:
         query = self.read_query(query)
         a = analysis or self.analyze(query)  # once: it both extends BM25's words and re-ranks
         deep = bool(f) or k > self.tuning.shallow_depth
-        if vector is None and mode != "bm25":
-            vector = self.dense.embed(query)  # once: records and passages
         if mode == "bm25":
             vector = None
+        elif vector is None:
+            vector = self.dense.embed(query)  # once: records and passages
         parts = self.passage_index.parts(self.passage_tokens(query), vector)  # once: marks and features
         passage_scores = parts.combined
         if mode == "hybrid" and rerank_by_query and self.fusion_model is not None:
