@@ -138,6 +138,56 @@ def test_the_passage_index_score_chooses_between_sentences_of_equal_words():
     assert scored[0].text == "会議の会場を決めた。" and scored[0].score > scored[1].score
 
 
+def test_the_fitted_sentence_model_is_the_score_of_the_key_sentences():
+    """With a model, a sentence's score is the model's probability of its features: here a model that
+    reads only "holds a figure" puts the sentence with the figure first, where the hand-set weights put
+    the longer one first."""
+    import numpy as np
+    from kb.answer.keypoints import SENTENCE_FEATURES, SentenceModel
+    r = rec("x", "context", None, "見出し", "会議の日程を決めた。\n会議は3回開いた。", source=PLAN)
+    tokens = lambda s: frozenset(["会議"])  # noqa: E731
+    n = len(SENTENCE_FEATURES)
+    weights = np.zeros(n)
+    weights[SENTENCE_FEATURES.index("digits")] = 2.0
+    model = SentenceModel(SENTENCE_FEATURES, (0.0,) * n, (1.0,) * n, tuple(weights), -1.0)
+    t = AnswerTuning()
+    plain = score_sentences([r], frozenset({"会議"}), tokens, {}, {}, {}, t)
+    assert plain[0].text == "会議の日程を決めた。"
+    scored = score_sentences([r], frozenset({"会議"}), tokens, {}, {}, {}, t, model=model)
+    assert scored[0].text == "会議は3回開いた。" and scored[0].score == pytest.approx(1 / (1 + np.exp(-1.0)))
+    assert scored[1].score == pytest.approx(1 / (1 + np.exp(1.0)))
+
+
+def test_the_shipped_sentence_model_was_fitted_on_tuning_splits_only():
+    from kb.answer.keypoints import SENTENCE_FEATURES, load_sentence_model
+    model = load_sentence_model()
+    assert model is not None and model.features == SENTENCE_FEATURES
+    assert model.fitted_on and not any("test" in f.rsplit("/", 1)[-1] for f in model.fitted_on)
+    # what the fit learnt: a sentence that matches the question in the passage index states a key point
+    assert model.weights[SENTENCE_FEATURES.index("passage")] > 0
+
+
+def test_fitting_the_sentence_model_learns_which_sentences_state_key_points():
+    """eval.fit_keypoints: examples whose key point is the sentence of the high passage score; the fitted
+    model's summaries state it, where the hand-set order (the other sentence first) does not."""
+    import numpy as np
+    from kb.answer.keypoints import Candidate, sentence_features
+    from eval.fit_keypoints import Example, coverage, fit, scorer
+    from eval.questions import Question
+    t = AnswerTuning(key_min=1, key_max=1)
+    ex = []
+    for i in range(8):
+        a = rec(f"a{i}", "lesson", "甲市", "一", f"甲市は会議を{i}回開いた。")
+        b = rec(f"b{i}", "lesson", "乙市", "二", f"乙市は名簿を{i}冊作った。")
+        ca = Candidate(a.text, a, 0.9, 0.5, 1.0, 1.0, 0.1, sentence_features(a.text, a, 0.9, 0.1, 0.5, 1.0, False))
+        cb = Candidate(b.text, b, 0.2, 0.5, 0.5, 0.5, 0.9, sentence_features(b.text, b, 0.2, 0.9, 0.5, 0.5, False))
+        q = Question(id=f"q{i}", type="fact", question="名簿は？", extra={"must": [["名簿"]]})
+        ex.append(Example(q, [ca, cb], [], t, np.array([0.0, 1.0])))
+    assert coverage(ex) == 0.0
+    model = fit(ex, l2=1.0)
+    assert coverage(ex, scorer(model)) == 1.0
+
+
 def test_one_question_costs_one_embedding(searcher):
     before = searcher.embeddings
     answer_question(searcher, "乙市の作業部会の会場はいくつに分けましたか")

@@ -4,16 +4,25 @@ Sentences are taken verbatim from the evidence records (bullets, prose, table ce
 ends) and scored for the question: lexical (the idf-weighted share of the question's key terms the
 sentence holds, on BM25's own tokens), the sentence's own match in the passage index (its vector,
 computed at build time, against the question's one embedding, and its passage BM25), the record's
-dense similarity and the record's rank in the fused search. The pick is diversified: one sentence
+dense similarity and the record's rank in the fused search, with the sentence's length, whether it
+holds a figure and the kind of its record. They are combined by a logistic model fitted on the tuning
+questions' key points (``python -m eval.fit_keypoints``, saved as ``sentence_model.json`` beside this
+module; without it, by the hand-set weights of ``AnswerTuning``). The pick is diversified: one sentence
 per record, cities and documents taken in turn, within a character budget."""
 from __future__ import annotations
 
+import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
-from kb.core.records import Record
+import numpy as np
+
+from kb.core.logistic import linear, sigmoid
+from kb.core.records import KINDS, Record
 from kb.core.tuning import AnswerTuning
 from kb.core.vocab.answer import answer_vocab
 
@@ -113,6 +122,57 @@ class Candidate:
     rank: float
     score: float
     passage: float = 0.0
+    features: tuple[float, ...] = ()  # SENTENCE_FEATURES, what the fitted model reads
+
+
+# what the sentence model reads of a candidate: its match (lexical, passage, the record's dense
+# similarity and rank), its form (length factor, outside the record's text, holds a figure, length)
+# and the kind of its record
+SENTENCE_FEATURES = ("lexical", "passage", "dense", "rank", "length", "outside", "digits", "lexical_passage",
+                     "chars") + tuple(f"kind_{k}" for k in KINDS)
+SENTENCE_MODEL_PATH = Path(__file__).resolve().parent / "sentence_model.json"
+SENTENCE_MODEL_VERSION = 1
+_DIGIT = re.compile(r"[0-9０-９]")
+
+
+def sentence_features(text: str, r: Record, lexical: float, passage: float, dense: float, rank: float,
+                      outside: bool) -> tuple[float, ...]:
+    length = min(1.0, len(text) / 25.0) * min(1.0, 100.0 / len(text))
+    return (lexical, passage, dense, rank, length, 1.0 if outside else 0.0, 1.0 if _DIGIT.search(text) else 0.0,
+            lexical * passage, min(len(text), 200) / 200.0) + tuple(1.0 if r.kind == k else 0.0 for k in KINDS)
+
+
+@dataclass(frozen=True)
+class SentenceModel:
+    """P(the sentence states one of the question's key points | its features), fitted by
+    ``python -m eval.fit_keypoints``."""
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    fitted_on: tuple[str, ...] = ()
+    version: int = SENTENCE_MODEL_VERSION
+
+    def probability(self, x: Sequence[float]) -> float:
+        return sigmoid(float(linear(np.asarray(x, dtype=np.float64), self.mean, self.scale, self.weights, self.bias)))
+
+    def save(self, path: Path = SENTENCE_MODEL_PATH) -> None:
+        path.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def read(cls, path: Path = SENTENCE_MODEL_PATH) -> "SentenceModel | None":
+        if not path.exists():
+            return None
+        d = json.loads(path.read_text(encoding="utf-8"))
+        if d.get("version") != SENTENCE_MODEL_VERSION or tuple(d.get("features", ())) != SENTENCE_FEATURES:
+            return None  # a model of other features: refit (python -m eval.fit_keypoints)
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+
+@lru_cache(maxsize=4)
+def load_sentence_model(path: Path = SENTENCE_MODEL_PATH) -> SentenceModel | None:
+    return SentenceModel.read(path)
 
 
 PassageScores = Mapping[str, Sequence[tuple[str, float]]]  # record id → (passage text, score), any order
@@ -159,11 +219,13 @@ def lexical_share(tokens: frozenset[str], terms: Iterable[str], idf: Mapping[str
 def score_sentences(records: Sequence[Record], terms: frozenset[str], tokens_of: Callable[[str], frozenset[str]],
                     idf: Mapping[str, float], dense: Mapping[str, float], rank: Mapping[str, int],
                     tuning: AnswerTuning, passages: PassageScores | None = None,
-                    bonus: Callable[[str, Record], float] | None = None) -> list[Candidate]:
+                    bonus: Callable[[str, Record], float] | None = None,
+                    model: SentenceModel | None = None) -> list[Candidate]:
     """Every sentence of the records with its score, best first. ``passages``: the passage index's
     scores of the records' sentences for this question (scaled here); a sentence outside the record's
     text (its headline, a field) takes the record's best passage score, discounted. ``bonus``: a factor
-    the answer's form gives a sentence (a "why" answer favours the sentences that give reasons)."""
+    the answer's form gives a sentence (a "why" answer favours the sentences that give reasons).
+    ``model``: the fitted sentence model, whose probability is the score (else the hand-set weights)."""
     out = []
     scaled = scaled_passages(passages or {})
     for r in records:
@@ -176,11 +238,14 @@ def score_sentences(records: Sequence[Record], terms: frozenset[str], tokens_of:
             lex = lexical_share(tokens_of(s), terms, idf) if terms else 0.0
             own = sentence_passage_score(s, rows) if rows else None
             psg = own if own is not None else best_row * tuning.key_passage_outside
-            # a fragment says less than a sentence, a long one costs the reader
-            length = min(1.0, len(s) / 25.0) * min(1.0, 100.0 / len(s))
-            score = (tuning.key_lexical * lex + tuning.key_passage * psg + tuning.key_dense * dense_part
-                     + tuning.key_rank * rank_part) * length * (bonus(s, r) if bonus else 1.0)
-            out.append(Candidate(s, r, lex, dense_part, rank_part, score, psg))
+            x = sentence_features(s, r, lex, psg, dense_part, rank_part, own is None)
+            if model is not None:
+                score = model.probability(x)
+            else:  # a fragment says less than a sentence, a long one costs the reader (x[4])
+                score = (tuning.key_lexical * lex + tuning.key_passage * psg + tuning.key_dense * dense_part
+                         + tuning.key_rank * rank_part) * x[4]
+            score *= bonus(s, r) if bonus else 1.0
+            out.append(Candidate(s, r, lex, dense_part, rank_part, score, psg, x))
     out.sort(key=lambda c: -c.score)
     return out
 

@@ -20,8 +20,8 @@ from kb.answer.awkward import is_english, is_kana_only, is_short, reading_lexico
 from kb.answer.followup import Turn, read_history, resolve
 from kb.answer.compute import asks_computation, compute as compute_figures
 from kb.answer.forms import asks_why, count_asked, defined_term, definitions, figures, gives_reason
-from kb.answer.keypoints import (KeySentence, city_label, idf_table, lexical_share, pick_key_sentences,
-                                 record_sentences, score_sentences)
+from kb.answer.keypoints import (Candidate, KeySentence, city_label, idf_table, lexical_share, load_sentence_model,
+                                 pick_key_sentences, record_sentences, score_sentences)
 from kb.answer.refusal import EvidenceFeatures, RefusalModel, agreement, load_model
 from kb.core.vocab import unify_spellings
 from kb.core.normalize import squash
@@ -695,8 +695,23 @@ def key_points(searcher: AssistantSearcher, q: Question, got: Retrieved, c: Cont
     """2–5 sentences that answer the question (kb/answer/keypoints.py), from the records the composer
     chose (in its order), then the best evidence it left out. A roadmap's key points are the
     cross-city lessons, one phase each."""
+    cands, lead, tuning = key_candidates(searcher, q, got, c, form, tuning)
+    picked = pick_key_sentences(cands, tuning, lead=lead, label=city_label)
+    if form == "setup":  # the roadmap's key points in the order of its phases
+        phase = {k.record.id: k.record.phase for k in cands}
+        picked = tuple(sorted(picked, key=lambda k: PHASE_ORDER.get(phase.get(k.citations[0]), 9)))
+    return picked
+
+
+def key_candidates(searcher: AssistantSearcher, q: Question, got: Retrieved, c: Context, form: str,
+                   tuning: AnswerTuning) -> tuple[list[Candidate], list[KeySentence], AnswerTuning]:
+    """The scored sentences that compete for the key points, the composer's own lead (a computed
+    figure, the asked field), and the tuning the pick applies (what eval.fit_keypoints fits on)."""
     idf = corpus_idf(searcher)
     cited = list(c.blocks.cited.values())
+    model = load_sentence_model() if tuning.key_model else None
+    if model is not None:
+        tuning = replace(tuning, key_min_share=tuning.key_model_min_share)
     if form == "setup":
         pool = [r for r in cited if r.kind == "summary"]
         tuning = replace(tuning, key_repeat_phase=tuning.key_setup_repeat_phase, key_repeat_city=1.0)
@@ -725,12 +740,8 @@ def key_points(searcher: AssistantSearcher, q: Question, got: Retrieved, c: Cont
                 lead.append(KeySentence(label + blk.text, blk.citations))
     cands = score_sentences(pool, c.evidence.terms, searcher.text_tokens, idf, dense, order, tuning,
                             {r.id: got.passages.get(r.id, ()) for r in pool} if tuning.key_passage else None,
-                            bonus=_reason_bonus(tuning) if form == "why" else None)
-    picked = pick_key_sentences(cands, tuning, lead=lead, label=city_label)
-    if form == "setup":  # the roadmap's key points in the order of its phases
-        by_id = {r.id: r for r in pool}
-        picked = tuple(sorted(picked, key=lambda k: PHASE_ORDER.get(by_id[k.citations[0]].phase, 9)))
-    return picked
+                            bonus=_reason_bonus(tuning) if form == "why" else None, model=model)
+    return cands, lead, tuning
 
 
 def _reason_bonus(tuning: AnswerTuning) -> Callable[[str, Record], float]:
@@ -778,15 +789,19 @@ def render_no_evidence(q: Question, ev: Evidence, got: Retrieved, cities: Sequen
 # --- the whole ask ------------------------------------------------------------------------------
 
 
-def answer_question(searcher: AssistantSearcher, question: str, *, tuning: AnswerTuning | None = None,
-                    max_chars: int = 500, model: RefusalModel | None | bool = True,
-                    history: Sequence[Turn] | Sequence[Mapping[str, Any]] = ()) -> Answer:
-    """The named steps over any searcher (a loaded index, or records held in memory). ``model``: the
-    refusal model (True: the fitted one beside the code, if any; None or False: the coverage rule)."""
-    tuning = tuning or AnswerTuning()
-    model = load_model() if model is True else (model or None)
-    turns = tuple(t if isinstance(t, Turn) else None for t in history)
-    turns = turns if all(turns) else read_history(list(history))
+@dataclass(frozen=True)
+class Composed:
+    """A question the evidence answers, composed: what the key points are then picked from."""
+    question: Question
+    retrieved: Retrieved
+    form: str
+    context: Context
+
+
+def prepare(searcher: AssistantSearcher, question: str, tuning: AnswerTuning, max_chars: int = 500,
+            model: RefusalModel | None = None, turns: Sequence[Turn] = ()) -> Answer | Composed:
+    """Analyse, retrieve, judge the evidence, choose the form and compose: a refusal's Answer, or the
+    composed answer whose key points are still to pick."""
     q = analyse(searcher, question, max_chars, turns)
     got = retrieve(searcher, q, tuning)
     if is_english(q.shown):  # asked in English: a request to ask in Japanese, the nearest records as related
@@ -798,7 +813,23 @@ def answer_question(searcher: AssistantSearcher, question: str, *, tuning: Answe
     c = compose(searcher, q, got, ev, form, tuning)
     if not c.blocks.statements:
         return render_no_evidence(q, Evidence(True, "回答に使える記録が見つかりません"), got)
-    return render(c.question, form, c, key_points(searcher, c.question, got, c, form, tuning))
+    return Composed(c.question, got, form, c)
+
+
+def answer_question(searcher: AssistantSearcher, question: str, *, tuning: AnswerTuning | None = None,
+                    max_chars: int = 500, model: RefusalModel | None | bool = True,
+                    history: Sequence[Turn] | Sequence[Mapping[str, Any]] = ()) -> Answer:
+    """The named steps over any searcher (a loaded index, or records held in memory). ``model``: the
+    refusal model (True: the fitted one beside the code, if any; None or False: the coverage rule)."""
+    tuning = tuning or AnswerTuning()
+    model = load_model() if model is True else (model or None)
+    turns = tuple(t if isinstance(t, Turn) else None for t in history)
+    turns = turns if all(turns) else read_history(list(history))
+    got = prepare(searcher, question, tuning, max_chars, model, turns)
+    if isinstance(got, Answer):
+        return got
+    return render(got.question, got.form, got.context,
+                  key_points(searcher, got.question, got.retrieved, got.context, got.form, tuning))
 
 
 def ask(settings: Settings, question: str, *, use_llm: bool | None = None,

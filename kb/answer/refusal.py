@@ -16,6 +16,8 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from kb.core.logistic import fit_logistic, linear, sigmoid, standardise
+
 MODEL_PATH = Path(__file__).resolve().parent / "refusal_model.json"
 MODEL_VERSION = 1
 FEATURES = ("coverage", "sentence_coverage", "unseen_terms", "bm25_top", "dense_top", "dense_gap", "agreement",
@@ -59,9 +61,7 @@ class RefusalModel:
     version: int = MODEL_VERSION
 
     def probability(self, f: EvidenceFeatures) -> float:
-        x = (f.vector() - np.array(self.mean)) / np.array(self.scale)
-        z = float(x @ np.array(self.weights) + self.bias)
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return sigmoid(float(linear(f.vector(), self.mean, self.scale, self.weights, self.bias)))
 
     def refuses(self, f: EvidenceFeatures) -> bool:
         return self.probability(f) >= self.threshold
@@ -84,24 +84,6 @@ def load_model(path: Path = MODEL_PATH) -> RefusalModel | None:
     return RefusalModel.read(path)
 
 
-def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 100) -> tuple[np.ndarray, float]:
-    """L2-regularised logistic regression by Newton's method on standardised features."""
-    n, d = X.shape
-    Xb = np.hstack([X, np.ones((n, 1))])
-    w = np.zeros(d + 1)
-    reg = np.eye(d + 1) * l2
-    reg[-1, -1] = 0.0  # the bias is not shrunk
-    for _ in range(iters):
-        p = 1.0 / (1.0 + np.exp(-np.clip(Xb @ w, -30, 30)))
-        grad = Xb.T @ (p - y) + reg @ w
-        hess = Xb.T @ (Xb * (p * (1 - p))[:, None]) + reg
-        step = np.linalg.solve(hess, grad)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return w[:-1], float(w[-1])
-
-
 def choose_threshold(p: Iterable[float], unanswerable: Iterable[bool], max_false_refusal: float) -> float:
     """The lowest threshold whose share of answerable questions refused stays within the bound
     (so as many unanswerable ones as possible are refused), halfway between neighbouring scores."""
@@ -121,9 +103,7 @@ def fit(rows: Sequence[tuple[EvidenceFeatures, bool]], *, max_false_refusal: flo
         fitted_on: Sequence[str] = (), embedder: str = "") -> RefusalModel:
     X = np.array([f.vector() for f, _ in rows])
     y = np.array([1.0 if u else 0.0 for _, u in rows])
-    mean = X.mean(axis=0)
-    scale = X.std(axis=0)
-    scale[scale == 0] = 1.0
+    mean, scale = standardise(X)
     w, b = fit_logistic((X - mean) / scale, y, l2=l2)
     model = RefusalModel(tuple(FEATURES), tuple(mean.tolist()), tuple(scale.tolist()), tuple(w.tolist()), b, 0.5,
                          tuple(fitted_on), embedder)
