@@ -124,6 +124,17 @@ def test_a_count_question_leads_with_the_figure_and_its_counter_word(searcher):
     assert a.summary[0].text.startswith("18名") and a.summary[0].citations == ("t1",)
 
 
+def test_a_count_written_as_a_labelled_value_beats_a_planned_capacity():
+    """「対面約500名規模」 is what was planned; 「来場者数:約800人」 what happened: a count question leads
+    with the figure a count's label states, within the record that answers best."""
+    r = rec("t9", "trial", "丙市", "こども縁日", "【形式】対面約500名規模でこども縁日を実施する予定。\n"
+            "来場者数:約800人となり、子どもの来場が多かった。", cost_yen=10000)
+    found = figures([r], count_asked("何人"))
+    assert [(f.value, f.labelled) for f in found] == [("約500名", False), ("約800人", True)]
+    a = answer_question(MemorySearcher([r, *RECORDS]), "丙市のこども縁日には何人来た？")
+    assert a.question_type == "count" and a.summary[0].text.startswith("約800人")
+
+
 # --- key points by the sentence's own score -------------------------------------------------------
 
 

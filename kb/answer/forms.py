@@ -119,6 +119,18 @@ class Figure:
     value: str  # as written: 「18名」「3か所」
     sentence: str
     record: Record
+    labelled: bool = False  # written as the value of a count's label (「参加者数:18名」「来場人数 約800人」)
+
+
+# a count's label right before its figure: a word ending in 数 (参加者数, 来場人数, 団体数), then a colon or space
+_COUNT_LABEL = r"[一-龥ァ-ヶーA-Za-z]数\s*[:：]?\s*"
+
+
+def _labelled(value: str, r: Record) -> bool:
+    """The figure is written as the value of a count's label somewhere in the record (sentences drop
+    a field's label, 「来場者数:」, so the record's own text is read)."""
+    text = "\n".join([r.text, *(str(v) for v in r.fields.values() if isinstance(v, str))])
+    return re.search(_COUNT_LABEL + re.escape(value), text) is not None
 
 
 def figures(records: Sequence[Record], counters: Sequence[str]) -> list[Figure]:
@@ -130,5 +142,6 @@ def figures(records: Sequence[Record], counters: Sequence[str]) -> list[Figure]:
     for r in records:
         for sent in record_sentences(r, max_chars=240):
             for m in pattern.finditer(sent):
-                out.append(Figure(m.group(0).strip(), sent, r))
+                value = m.group(0).strip()
+                out.append(Figure(value, sent, r, _labelled(value, r)))
     return out

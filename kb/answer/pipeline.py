@@ -616,6 +616,12 @@ def compose_count(c: Context) -> None:
     order = {r.id: i for i, r in enumerate(pool)}
     scored = sorted(found, key=lambda f: -((lexical_share(c.searcher.text_tokens(f.sentence), terms, idf) if terms else 0.0)
                                           - order[f.record.id] * 0.05))
+    # within the record that answers best, a figure written as a count's value (「参加者数:18名」) says what
+    # happened; one in running text may be a plan or a capacity (「対面20名規模」)
+    stated = next((f for f in scored if f.record.id == scored[0].record.id and f.labelled), None)
+    if stated is not None:
+        scored.remove(stated)
+        scored.insert(0, stated)
     c.blocks.heading("資料に書かれた数", 2)
     seen: set[str] = set()
     for f in scored:
