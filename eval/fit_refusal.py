@@ -46,7 +46,7 @@ def feature_rows(settings, questions: list[Question]):
         if q.extra.get("history") or not documents_held(q, documents):
             continue
         qq = analyse(s, q.question, settings.max_question_chars)
-        if unknown_places(qq.text, s.corpus.cities) and not qq.analysis.cities:
+        if unknown_places(qq.text, s.corpus.cities, s.tokenizer) and not qq.analysis.cities:
             continue
         got = retrieve(s, qq, tuning)
         if not got.hits:

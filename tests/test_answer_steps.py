@@ -71,6 +71,16 @@ def test_a_municipality_the_documents_do_not_cover_is_refused(searcher):
     assert a.answer.startswith(NO_EVIDENCE_TEXT) and "札幌市" in a.answer
 
 
+def test_a_municipality_named_in_kana_is_known_by_its_place_name(searcher):
+    """さいたま市 has no kanji for a pattern to find: Sudachi knows it as a place name."""
+    from kb.answer.pipeline import unknown_places
+    assert unknown_places("さいたま市の連携PFの参加団体を教えてください", frozenset({"甲市"})) == []
+    assert unknown_places("さいたま市の連携PFの参加団体を教えてください", frozenset({"甲市"}), searcher.tokenizer) == ["さいたま市"]
+    assert unknown_places("それを市の担当に伝えるには", frozenset({"甲市"}), searcher.tokenizer) == []
+    a = answer_question(searcher, "さいたま市ではPFの立ち上げをどう進めましたか")
+    assert a.no_evidence and "さいたま市" in a.answer
+
+
 def test_a_question_outside_the_records_is_refused(searcher):
     a = answer_question(searcher, "生活保護の申請に必要な書類は？")
     assert a.no_evidence and a.question_type == "out_of_scope"

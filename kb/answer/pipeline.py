@@ -177,11 +177,14 @@ class Evidence:
     p_unanswerable: float | None = None  # the fitted model's probability, where one is used
 
 
-def unknown_places(q: str, known: frozenset[str]) -> list[str]:
-    """Municipality-like names in the question that the corpus does not hold (「札幌市では…」)."""
+def unknown_places(q: str, known: frozenset[str], tokenizer: Any = None) -> list[str]:
+    """Municipality-like names in the question that the corpus does not hold (「札幌市では…」; with the
+    tokenizer, also the place names Sudachi knows, kana ones among them: 「さいたま市の…」)."""
     out = []
-    for m in V.place_pattern.finditer(q):
-        name = m.group(1)
+    names = [m.group(1) for m in V.place_pattern.finditer(q)]
+    if tokenizer is not None and hasattr(tokenizer, "place_names"):
+        names += [n for n in tokenizer.place_names(q) if n not in names]
+    for name in names:
         if name in V.not_places or any(name.endswith(x) for x in V.not_place_suffixes):
             continue
         if name in known or any(k.startswith(name) or name.endswith(k) for k in known):
@@ -260,7 +263,7 @@ def judge_evidence(searcher: AssistantSearcher, q: Question, got: Retrieved, tun
     of its key terms (more than ``min_coverage``, or ``min_anchored_coverage`` for questions about the
     PF / 孤独・孤立 world), judged on the hybrid hits and on BM25's own best matches."""
     a = q.analysis
-    places = unknown_places(q.text, searcher.corpus.cities)
+    places = unknown_places(q.text, searcher.corpus.cities, searcher.tokenizer)
     if places and not a.cities:
         return Evidence(True, f"資料が扱っていない自治体です: {'、'.join(places)}")
     terms = key_terms(searcher, q)

@@ -116,6 +116,22 @@ class Tokenizer:
                                 self._add(out, p.normalized_form())
         return out
 
+    def place_names(self, text: str) -> list[str]:
+        """Municipality names as Sudachi reads them (a place-name noun of the longest split ending in
+        市・区・町・村): さいたま市 and つくば市 as well as 札幌市, as written."""
+        tok = getattr(self._local, "tok_c", None)
+        if tok is None:
+            from sudachipy import SplitMode
+            tok = _dictionary().tokenizer(mode=SplitMode.C)
+            self._local.tok_c = tok
+        out = []
+        for m in tok.tokenize(map_chars(text)[:_MAX_CHUNK]):
+            pos = m.part_of_speech()
+            name = m.surface()
+            if pos[0] == NOUN and pos[2] == PLACE and len(name) >= 2 and name[-1] in PLACE_SUFFIXES:
+                out.append(name)
+        return out
+
     def _add(self, out: list[str], form: str) -> None:
         s = stem(form)
         s = self.token_synonyms.get(s, s)
