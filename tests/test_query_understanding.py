@@ -151,6 +151,15 @@ def test_a_kana_query_gets_its_passage_marked_on_the_search_page(kana):
     assert hit.record.id == "k1" and hit.passage is not None and "担当課" in hit.passage.text
 
 
+def test_a_kana_word_the_corpus_lacks_is_not_cut_into_corpus_words():
+    """「いちばん」 read greedily on a corpus that has 位置 and 版 but not 一番 became 「位置版」; the reading
+    in the fewest pieces keeps the word Sudachi reads (as typed), and still reads the corpus's own."""
+    from kb.search.reading import ReadingLexicon
+    lex = ReadingLexicon(surface={"イチ": "位置", "バン": "版", "イチハラシ": "市原市", "ジギョウ": "事業"})
+    assert lex.rewrite("いちはらしのじぎょうでいちばんたかいのは") == "市原市の事業でいちばんたかいのは"
+    assert lex.rewrite("いちのばん") == "位置の版"  # no longer word across them: the corpus's words
+
+
 def test_a_query_with_kanji_is_not_rewritten(kana):
     assert kana.read_query("担当課はどこ") == "担当課はどこ"
 

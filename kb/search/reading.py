@@ -20,6 +20,7 @@ from kb.core.vocab.answer import answer_vocab
 
 READINGS_FILE = "readings.json"
 _KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ffー]")
+_KANJI = re.compile(r"[\u3400-\u9fff]")
 _SIGN = re.compile(r"[\s、。，．,.！!？?「」『』（）()・〜~ー\-\u2600-\u27bf\U0001F000-\U0001FFFF]")
 _POS = load_json("sudachi_pos")
 _READ_POS = (*_POS["content"], _POS["suffix"])  # words whose readings a kana-only question may spell
@@ -76,20 +77,38 @@ class ReadingLexicon:
         self.longest = max((len(r) for r in self.surface), default=0)
 
     def rewrite(self, text: str) -> str:
-        """Kana runs replaced by the corpus's words they read as, longest reading first."""
+        """Kana runs replaced by the corpus's words they read as (their written forms), in the fewest
+        pieces: a noun or adverb Sudachi reads in the kana is one piece, kept as typed, so that
+        「いちばん」 stays a word instead of becoming 位置 + 版; a corpus word wins a tie."""
         kata = to_katakana(text)
-        out, i = [], 0
-        while i < len(kata):
-            for n in range(min(self.longest, len(kata) - i), 1, -1):
-                word = self.surface.get(kata[i:i + n])
+        n = len(kata)
+        edges: list[dict[int, tuple[str, bool]]] = [dict() for _ in range(n)]  # start → end → (word, of the corpus)
+        for start, end, word in _sudachi_words(text):
+            edges[start][end] = (word, False)
+        for i in range(n):
+            for j in range(i + 2, min(n, i + self.longest) + 1):
+                word = self.surface.get(kata[i:j])
                 if word:
-                    out.append(word)
-                    i += n
-                    break
-            else:
-                out.append(text[i])
-                i += 1
-        return "".join(out)
+                    edges[i][j] = (word, True)
+        # best[i]: (pieces, -characters read as corpus words) of the best reading of kata[:i]
+        best: list[tuple[int, int] | None] = [None] * (n + 1)
+        back: list[tuple[int, str] | None] = [None] * (n + 1)
+        best[0] = (0, 0)
+        for i in range(n):
+            if best[i] is None:
+                continue
+            pieces, corpus = best[i]
+            steps = [(i + 1, text[i], False)] + [(j, w, c) for j, (w, c) in edges[i].items()]
+            for j, word, of_corpus in steps:
+                cand = (pieces + 1, corpus - ((j - i) if of_corpus else 0))
+                if best[j] is None or cand < best[j]:
+                    best[j], back[j] = cand, (i, word)
+        out, j = [], n
+        while j > 0:
+            i, word = back[j]
+            out.append(word)
+            j = i
+        return "".join(reversed(out))
 
     def save(self, index_dir: Path) -> None:
         (index_dir / READINGS_FILE).write_text(json.dumps(self.surface, ensure_ascii=False, indent=0) + "\n",
@@ -101,6 +120,26 @@ class ReadingLexicon:
         if not path.exists():
             return None
         return cls(surface=json.loads(path.read_text(encoding="utf-8")))
+
+
+_local = threading.local()
+_SUDACHI_POS = tuple(_POS["kana_written"])  # words whose written form a kana question may take from Sudachi
+
+
+def _sudachi_words(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, text) of the nouns and adverbs Sudachi reads in kana text that are words written in
+    kanji (いちばん, 一番), kept as typed; one tokenizer per thread."""
+    tok = getattr(_local, "tok", None)
+    if tok is None:
+        from sudachipy import Dictionary, SplitMode
+        tok = _local.tok = Dictionary().tokenizer(mode=SplitMode.C)
+    out = []
+    for m in tok.tokenize(text[:4000]):
+        form = m.normalized_form()
+        if m.part_of_speech()[0] in _SUDACHI_POS and m.end() - m.begin() >= 2 and _KANJI.search(form) \
+                and not _KANJI.search(m.surface()):
+            out.append((m.begin(), m.end(), m.surface()))
+    return out
 
 
 def corpus_texts(corpus) -> tuple[list[str], list[str]]:
