@@ -88,6 +88,11 @@ class MemorySearcher:
     def embed_query(self, query: str) -> Any:
         return self._vector(validate_query(query))
 
+    def passage_similarity(self, vector: Any) -> float:
+        if vector is None or not self.passage_list:
+            return 0.0
+        return float((self.passage_vectors @ np.asarray(vector, dtype=np.float32)).max())
+
     def passages(self, query: str, record_ids: Iterable[str], vector: Any = None) -> dict[str, list[tuple[Passage, float]]]:
         query = validate_query(query)
         tokens = [t for t in self.tokenizer(query) if t in self.passage_bm25.vocab_dict]

@@ -233,7 +233,8 @@ def test_bad_history_is_a_clear_error(searcher):
 def _features(coverage, dense):
     from kb.answer.refusal import EvidenceFeatures
     return EvidenceFeatures(coverage=coverage, sentence_coverage=coverage, unseen_terms=1 - coverage, bm25_top=coverage * 3,
-                            dense_top=dense, dense_gap=0.05, agreement=coverage, named=0.0, anchored=0.0, terms=0.5)
+                            dense_top=dense, dense_gap=0.05, passage_dense=dense, agreement=coverage, named=0.0,
+                            anchored=0.0, terms=0.5)
 
 
 def test_the_refusal_threshold_is_fitted_within_the_false_refusal_bound():
@@ -247,6 +248,26 @@ def test_the_refusal_threshold_is_fitted_within_the_false_refusal_bound():
     assert sum(model.refuses(f) for f, u in rows if u) >= 18
     strict = fit(rows, max_false_refusal=0.0)
     assert not any(strict.refuses(f) for f in answerable)
+
+
+def test_the_refusal_threshold_chosen_out_of_fold_holds_its_bound_on_new_questions():
+    """Overlapping evidence (random features, unanswerable ones shifted): a threshold chosen on the
+    questions the model was fitted on refuses more than 3 % of new answerable questions; one chosen on
+    out-of-fold probabilities stays within the bound."""
+    import numpy as np
+    from kb.answer.refusal import FEATURES, EvidenceFeatures, fit
+    shift = np.array([0.6, 0.6, 0.6] + [0.0] * (len(FEATURES) - 3))
+
+    def sample(rng, n):
+        return [(EvidenceFeatures(*(rng.randn(len(FEATURES)) + shift * u).tolist()), bool(u))
+                for u in (rng.rand(n) < 0.3)]
+    for seed in range(3):
+        rng = np.random.RandomState(seed)
+        train, fresh = sample(rng, 200), sample(rng, 4000)
+        answerable = [f for f, u in fresh if not u]
+        in_sample, out_of_fold = fit(train, folds=0), fit(train)
+        refused = [np.mean([m.refuses(f) for f in answerable]) for m in (in_sample, out_of_fold)]
+        assert refused[1] <= 0.03 < refused[0], (seed, refused)
 
 
 def test_the_shipped_refusal_model_was_fitted_on_tuning_splits_only():

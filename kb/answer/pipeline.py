@@ -60,6 +60,8 @@ class AssistantSearcher(Protocol):
     def passages(self, query: str, record_ids: Iterable[str],
                  vector: Any = None) -> Mapping[str, list[tuple[Passage, float]]]: ...
 
+    def passage_similarity(self, vector: Any) -> float: ...
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -139,6 +141,7 @@ class Retrieved:
     # ranks low as a whole: a page of a national plan among many)
     passages: Mapping[str, Sequence[tuple[str, float]]] = field(default_factory=dict)
     passage_order: tuple[str, ...] = ()
+    passage_cosine: float = 0.0  # the best cosine of any sentence of the corpus to the question
 
 
 def retrieve(searcher: AssistantSearcher, q: Question, tuning: AnswerTuning) -> Retrieved:
@@ -150,7 +153,8 @@ def retrieve(searcher: AssistantSearcher, q: Question, tuning: AnswerTuning) -> 
     passages = sentence_passages(searcher, q.text, [r.id for r in searcher.corpus.records], vector)
     order = tuple(sorted((rid for rid, rows in passages.items() if rows), key=lambda rid: -passages[rid][0][1]))
     return Retrieved(tuple(ranked), tuple(ranked[:tuning.evidence_depth]),
-                     {h.record.id: i for i, h in enumerate(ranked)}, tuple(lexical), tuple(dense), passages, order)
+                     {h.record.id: i for i, h in enumerate(ranked)}, tuple(lexical), tuple(dense), passages, order,
+                     searcher.passage_similarity(vector))
 
 
 def sentence_passages(searcher: AssistantSearcher, text: str, record_ids: Sequence[str],
@@ -248,6 +252,7 @@ def evidence_features(searcher: AssistantSearcher, q: Question, got: Retrieved,
         bm25_top=math.log1p(got.lexical[0].score) if got.lexical else 0.0,
         dense_top=cos[0] if cos else 0.0,
         dense_gap=(cos[0] - cos[min(9, len(cos) - 1)]) if cos else 0.0,
+        passage_dense=got.passage_cosine,
         agreement=agreement([h.record.id for h in got.lexical], [h.record.id for h in got.dense]),
         named=1.0 if (a.steps or a.cities or a.setup) else 0.0,
         anchored=1.0 if any(w in squash(q.text) for w in V.anchors) else 0.0,

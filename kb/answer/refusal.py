@@ -20,8 +20,8 @@ from kb.core.logistic import fit_logistic, linear, sigmoid, standardise
 
 MODEL_PATH = Path(__file__).resolve().parent / "refusal_model.json"
 MODEL_VERSION = 1
-FEATURES = ("coverage", "sentence_coverage", "unseen_terms", "bm25_top", "dense_top", "dense_gap", "agreement",
-            "named", "anchored", "terms")
+FEATURES = ("coverage", "sentence_coverage", "unseen_terms", "bm25_top", "dense_top", "dense_gap", "passage_dense",
+            "agreement", "named", "anchored", "terms")
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class EvidenceFeatures:
     bm25_top: float  # log(1 + BM25's best raw score)
     dense_top: float  # the dense retriever's best cosine
     dense_gap: float  # its best minus its tenth cosine (a clear match stands out)
+    passage_dense: float  # the best cosine of one sentence (passage) of the corpus to the question
     agreement: float  # share of the top 5 both retrievers rank there
     named: float  # the question names a step, a city of the corpus or the setup
     anchored: float  # the question speaks of the PF / 孤独・孤立 world
@@ -99,14 +100,33 @@ def choose_threshold(p: Iterable[float], unanswerable: Iterable[bool], max_false
     return 1.0
 
 
-def fit(rows: Sequence[tuple[EvidenceFeatures, bool]], *, max_false_refusal: float = 0.02, l2: float = 1.0,
-        fitted_on: Sequence[str] = (), embedder: str = "") -> RefusalModel:
+def fit(rows: Sequence[tuple[EvidenceFeatures, bool]], *, max_false_refusal: float = 0.03, l2: float = 1.0,
+        fitted_on: Sequence[str] = (), embedder: str = "", folds: int = 5, repeats: int = 3) -> RefusalModel:
+    """The logistic model on every row; its threshold chosen on out-of-fold probabilities (``folds``-fold,
+    ``repeats`` shuffles): a threshold chosen on the questions the model was fitted on refuses more
+    answerable questions on new ones than the bound allows (seen on tuning CV: 4.8 % for a 3 % bound)."""
     X = np.array([f.vector() for f, _ in rows])
     y = np.array([1.0 if u else 0.0 for _, u in rows])
-    mean, scale = standardise(X)
-    w, b = fit_logistic((X - mean) / scale, y, l2=l2)
+    w, b, mean, scale = _fit(X, y, l2)
     model = RefusalModel(tuple(FEATURES), tuple(mean.tolist()), tuple(scale.tolist()), tuple(w.tolist()), b, 0.5,
                          tuple(fitted_on), embedder)
-    probs = [model.probability(f) for f, _ in rows]
-    t = choose_threshold(probs, [u for _, u in rows], max_false_refusal)
+    if folds >= 2 and min(y.sum(), len(y) - y.sum()) >= folds:
+        probs, labels = [], []
+        for seed in range(repeats):
+            order = np.random.RandomState(seed).permutation(len(y))
+            for k in range(folds):
+                held = order[k::folds]
+                rest = np.setdiff1d(order, held)
+                fw, fb, fm, fs = _fit(X[rest], y[rest], l2)
+                probs += [sigmoid(float(linear(x, fm, fs, fw, fb))) for x in X[held]]
+                labels += [bool(v) for v in y[held]]
+    else:  # too few questions to hold any out
+        probs, labels = [model.probability(f) for f, _ in rows], [u for _, u in rows]
+    t = choose_threshold(probs, labels, max_false_refusal)
     return RefusalModel(**{**asdict(model), "threshold": round(t, 6)})
+
+
+def _fit(X: np.ndarray, y: np.ndarray, l2: float):
+    mean, scale = standardise(X)
+    w, b = fit_logistic((X - mean) / scale, y, l2=l2)
+    return w, b, mean, scale

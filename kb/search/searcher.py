@@ -380,6 +380,14 @@ class Searcher:
             vector = self.dense.embed(query)  # the question as asked
         return self.passage_index.ranked(record_ids, self.passage_index.scores(self.passage_tokens(query), vector))
 
+    def passage_similarity(self, vector: Any) -> float:
+        """The best cosine of any passage of the corpus to the question's embedding (the dense side of
+        "the best sentence", which the refusal reads)."""
+        vectors = self.passage_index.vectors
+        if vector is None or not len(vectors):
+            return 0.0
+        return float((vectors @ np.asarray(vector, dtype=np.float32).reshape(-1)).max())
+
     def embed_query(self, query: str) -> np.ndarray:
         """The question's embedding as search computes it (kana-only questions read first): what a
         caller that searches several times for one question passes as ``vector=``."""
