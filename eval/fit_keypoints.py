@@ -38,6 +38,7 @@ class Example:
     lead: list
     tuning: object  # the AnswerTuning the pick applies
     labels: np.ndarray
+    lead_open: bool = False  # the lead's records stay open to the pick
 
     @property
     def X(self) -> np.ndarray:
@@ -64,10 +65,10 @@ def examples(settings, questions: Sequence[Question]) -> list[Example]:
                       read_history(q.extra.get("history") or []))
         if not isinstance(got, Composed):
             continue  # refused: no summary to pick
-        cands, lead, t = key_candidates(s, got.question, got.retrieved, got.context, got.form, tuning)
+        cands, lead, t, lead_open = key_candidates(s, got.question, got.retrieved, got.context, got.form, tuning)
         if cands:
             out.append(Example(q, cands, lead, t, np.array([1.0 if states(c.text, q.extra["must"]) else 0.0
-                                                             for c in cands])))
+                                                             for c in cands]), lead_open))
     return out
 
 
@@ -83,7 +84,7 @@ def coverage(ex: Sequence[Example], score=None, min_share: float | None = None) 
             p = score(e.X)
             cands = sorted((replace(c, score=float(v)) for c, v in zip(cands, p)), key=lambda c: -c.score)
             t = replace(t, key_min_share=min_share if min_share is not None else t.key_model_min_share)
-        picked = pick_key_sentences(cands, t, lead=e.lead, label=city_label)
+        picked = pick_key_sentences(cands, t, lead=e.lead, label=city_label, lead_records_open=e.lead_open)
         total += must_coverage("\n".join(k.text for k in picked), e.question.extra["must"])
     return total / len(ex) if ex else 0.0
 

@@ -131,6 +131,8 @@ def test_a_count_written_as_a_labelled_value_beats_a_planned_capacity():
             "来場者数:約800人となり、子どもの来場が多かった。", cost_yen=10000)
     found = figures([r], count_asked("何人"))
     assert [(f.value, f.labelled) for f in found] == [("約500名", False), ("約800人", True)]
+    zero = rec("t8", "trial", "丙市", "講座", "回答人数0名の項目は表から削除した。")
+    assert [(f.value, f.labelled) for f in figures([zero], count_asked("何人"))] == [("0名", False)]  # a count of none
     a = answer_question(MemorySearcher([r, *RECORDS]), "丙市のこども縁日には何人来た？")
     assert a.question_type == "count" and a.summary[0].text.startswith("約800人")
 

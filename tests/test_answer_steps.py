@@ -193,6 +193,53 @@ def test_a_follow_up_takes_the_city_and_topic_of_the_earlier_turn_and_says_so(se
     assert "子ども向けキャラバンの開催" not in "".join(k.text for k in alone.summary)
 
 
+def test_the_longest_computation_cue_decides_the_operation(searcher):
+    from kb.answer.compute import computation_asked
+    assert computation_asked("一番安いのはどれ") == "min"  # though it holds max's 「一番」
+    assert computation_asked("一番高いのはどれ") == "max" and computation_asked("費用の高い順に") == "order"
+    a = answer_question(searcher, "乙市の試行的事業で一番安いのはどれ？")
+    assert a.question_type == "compute" and "支援団体向けリーフレットの作成" in a.summary[0].text
+
+
+def test_a_question_of_only_common_words_after_a_turn_builds_on_it():
+    """「回答はどうやって集めたの？」 names no city, trial or step and only words many records use: it
+    is about the earlier question; a rare word, a trial's name or a city makes a question of its own."""
+    from kb.answer.followup import is_followup
+    from kb.search.query import QueryAnalysis
+    a = QueryAnalysis("回答はどうやって集めたの？")
+    assert is_followup("回答はどうやって集めたの？", a, 2, rarest=12, common=4.5)
+    assert not is_followup("回答はどうやって集めたの？", a, 2, rarest=2, common=4.5)
+    assert not is_followup("回答はどうやって集めたの？", a, 2, rarest=12, common=4.5, names_subject=True)
+    assert not is_followup("回答はどうやって集めたの？", a, 2)  # no corpus figures given: the old rules only
+
+
+def test_a_follow_up_asks_its_own_question_of_the_earlier_subject(searcher):
+    """After a count question (何人来た), 「その時の発注先は？」 asks for the vendor: the earlier turn gives
+    the subject, not what is asked now."""
+    history = [{"question": "乙市の子ども向けキャラバンには何人来ましたか"}]
+    a = answer_question(searcher, "その時の発注先は？", history=history)
+    assert a.notes and a.question_type != "count"
+    assert "乙企画" in a.summary[0].text and "t2" in a.summary[0].citations
+
+
+def test_a_question_about_one_side_of_a_trial_leaves_the_trial_open_to_the_key_points(searcher):
+    """「…研修会の参加者の反応は？」 asks one side of the trial: its line leads, and one more sentence of
+    the same record may follow it (the pick otherwise takes one sentence a record)."""
+    from kb.answer.keypoints import Candidate, KeySentence, pick_key_sentences
+    from kb.answer.pipeline import Composed, asks_an_aspect, prepare
+    t3 = next(r for r in RECORDS if r.id == "t3")
+    for question, aspect in (("民生委員向け研修会の参加者の反応は？", True), ("民生委員向け研修会とは？", False),
+                             ("民生委員向け研修会の発注先は？", False)):
+        got = prepare(searcher, question, AnswerTuning())
+        assert isinstance(got, Composed)
+        assert asks_an_aspect(searcher, got.question, got.context) == aspect, question
+    lead = [KeySentence("甲市: 発注先: 甲会館（費用: 3万円）", ("t3",))]
+    cands = [Candidate("参加者は45名だった。", t3, 0.5, 0.5, 1.0, 0.9)]
+    t = AnswerTuning(key_min=2)
+    assert len(pick_key_sentences(cands, t, lead=lead)) == 1
+    assert pick_key_sentences(cands, t, lead=lead, lead_records_open=True)[1].text.endswith("参加者は45名だった。")
+
+
 def test_a_follow_up_naming_another_city_asks_the_earlier_question_of_it(searcher):
     history = [{"question": "乙市の試行的事業で一番費用がかかったものは？"}]
     a = answer_question(searcher, "甲市の場合は？", history=history)

@@ -27,11 +27,15 @@ class Computation:
 
 
 def computation_asked(question: str) -> str | None:
-    """max | min | order | total | count, or None when the question asks for no computation."""
+    """max | min | order | total | count, or None when the question asks for no computation: the op of
+    the longest cue the question holds (「一番安い」 is min, though it holds max's 「一番」), the earlier op
+    of this order on a tie."""
+    best, best_len = None, 0
     for op in ("order", "max", "min", "total", "count"):
-        if any(w in question for w in V.compute_cues[op]):
-            return op
-    return None
+        n = max((len(w) for w in V.compute_cues[op] if w in question), default=0)
+        if n > best_len:
+            best, best_len = op, n
+    return best
 
 
 def measure_asked(question: str) -> str | None:

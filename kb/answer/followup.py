@@ -3,6 +3,7 @@ the earlier turns — their cities, steps and topic — into a question that sta
 that says what was taken from them. Pure functions over strings and query analyses."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
@@ -26,6 +27,7 @@ class Resolved:
     text: str  # the question to answer, standing alone
     taken: tuple[str, ...] = ()  # what was taken from the earlier turns (cities, topic), for the note
     previous: str = ""  # the earlier question it builds on
+    ask: str = ""  # the follow-up's own question, when it asks one (what the answer's form reads)
 
     @property
     def note(self) -> str:
@@ -53,8 +55,12 @@ def read_history(history: Any) -> tuple[Turn, ...]:
     return tuple(out)
 
 
-def is_followup(question: str, a: QueryAnalysis, own_terms: int) -> bool:
-    """Refers back (それ, その, そこ…), or says too little to stand alone (「熊本市の場合は？」「費用は？」)."""
+def is_followup(question: str, a: QueryAnalysis, own_terms: int, rarest: int | None = None,
+                common: float = math.inf, names_subject: bool = False) -> bool:
+    """Refers back (それ, その, そこ…), or says too little to stand alone (「熊本市の場合は？」「費用は？」),
+    or names no subject of its own: no city, no trial, no step, and only words the corpus uses often
+    (``rarest``, the fewest records one of its key terms is in, above ``common``: 「回答はどうやって
+    集めたの？」「検討して何がはっきりしたの？」 are about what was asked before)."""
     q = question.strip()
     if any(q.startswith(w) for w in V.followup_refer) or any(w in q for w in V.followup_refer_inside):
         return True
@@ -64,14 +70,17 @@ def is_followup(question: str, a: QueryAnalysis, own_terms: int) -> bool:
         return own_terms == 0  # 「熊本市の場合は？」「熊本はどう？」: a city and nothing of its own
     core = re.sub(r"[？?！!。、\s]", "", q)
     # 「費用は？」「人口は？」「参加者の反応は？」: too short to stand alone after an earlier turn
-    return own_terms <= 2 and len(core) <= V.followup_short
+    if own_terms <= 2 and len(core) <= V.followup_short:
+        return True
+    return rarest is not None and not names_subject and rarest > common
 
 
 def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[Turn],
-            analyze: Callable[[str], QueryAnalysis]) -> Resolved:
+            analyze: Callable[[str], QueryAnalysis], rarest: int | None = None, common: float = math.inf,
+            names_subject: bool = False) -> Resolved:
     """The follow-up joined to the last earlier question: a newly named city replaces the earlier
     one; otherwise the earlier cities and topic are carried over."""
-    if not history or not is_followup(question, a, own_terms):
+    if not history or not is_followup(question, a, own_terms, rarest, common, names_subject):
         return Resolved(question)
     prev = history[-1].question
     pa = analyze(prev)
@@ -82,6 +91,7 @@ def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[T
             break
     topic = prev.rstrip("？?。！! ")
     taken: list[str] = []
+    own = ""  # the follow-up's own question, where it asks one of the earlier subject
     if a.cities:
         if pa.cities:
             for old in pa.cities:
@@ -91,6 +101,7 @@ def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[T
         else:
             taken.append(topic)
             text = f"{a.cities[0]}の{topic}？" if own_terms == 0 else f"{topic}。{ask}"
+        own = ask if own_terms else ""
     else:
         swapped = swap_subject(topic, ask)
         if swapped:  # 「お悩みハンドブックの費用は？」→「エプロンは？」: the same question of another subject
@@ -99,7 +110,8 @@ def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[T
         else:
             taken += list(pa.cities) + [topic]
             text = f"{topic}。{ask or question}"
-    return Resolved(text, tuple(dict.fromkeys(taken)), prev)
+            own = ask or question
+    return Resolved(text, tuple(dict.fromkeys(taken)), prev, own)
 
 
 _BARE = re.compile(r"^(?P<x>[^の、。？?！!\s]{2,12}?)(?:は|って|では)?[？?]?$")

@@ -128,7 +128,10 @@ _COUNT_LABEL = r"[一-龥ァ-ヶーA-Za-z]数\s*[:：]?\s*"
 
 def _labelled(value: str, r: Record) -> bool:
     """The figure is written as the value of a count's label somewhere in the record (sentences drop
-    a field's label, 「来場者数:」, so the record's own text is read)."""
+    a field's label, 「来場者数:」, so the record's own text is read); a count of none (「回答人数0名の
+    項目は…」, a note under a chart) states nothing that happened."""
+    if not re.search(r"[1-9１-９]", value):
+        return False
     text = "\n".join([r.text, *(str(v) for v in r.fields.values() if isinstance(v, str))])
     return re.search(_COUNT_LABEL + re.escape(value), text) is not None
 

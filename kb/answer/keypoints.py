@@ -251,12 +251,15 @@ def score_sentences(records: Sequence[Record], terms: frozenset[str], tokens_of:
 
 
 def pick_key_sentences(cands: Sequence[Candidate], tuning: AnswerTuning, lead: Sequence[KeySentence] = (),
-                       label: Callable[[Record], str] | None = None) -> tuple[KeySentence, ...]:
+                       label: Callable[[Record], str] | None = None,
+                       lead_records_open: bool = False) -> tuple[KeySentence, ...]:
     """Greedy pick within the budget: one sentence per record, a repeated city or document costs a
-    share of the score, nothing far below the best, never a repeat of what is already said."""
+    share of the score, nothing far below the best, never a repeat of what is already said.
+    ``lead_records_open``: the records the lead quotes may give one more sentence (the side of a
+    trial a question asks about, after the trial's own line)."""
     picked: list[KeySentence] = list(lead)
     used_chars = sum(len(k.text) for k in picked)
-    used_records = {c for k in picked for c in k.citations}
+    used_records = set() if lead_records_open else {c for k in picked for c in k.citations}
     cities: dict[str, int] = {}
     docs: dict[str, int] = {}
     phases: dict[str, int] = {}

@@ -103,13 +103,21 @@ class Question:
     analysis: QueryAnalysis
     asked: str = ""  # the question as the user typed it, when ``text`` is a resolved follow-up
     notes: tuple[str, ...] = ()  # what was done with it, said in the answer
+    ask: str = ""  # a resolved follow-up's own question (「回答はどうやって集めたの？」), when it asks one
 
     @property
     def shown(self) -> str:
         return self.asked or self.text
 
+    @property
+    def cues(self) -> str:
+        """The text the answer's form reads its cues from (何人, なぜ, 一番…): a follow-up's own question
+        where it asks one (the earlier question gives the subject, not what is asked now)."""
+        return self.ask or self.text
 
-def analyse(searcher: AssistantSearcher, question: str, max_chars: int, history: Sequence[Turn] = ()) -> Question:
+
+def analyse(searcher: AssistantSearcher, question: str, max_chars: int, history: Sequence[Turn] = (),
+            tuning: AnswerTuning | None = None) -> Question:
     from kb.search.searcher import validate_query
     q = validate_query(question, max_chars)
     first = Question(q, searcher.analyze(q))
@@ -119,11 +127,17 @@ def analyse(searcher: AssistantSearcher, question: str, max_chars: int, history:
             first = Question(text, searcher.analyze(text), asked=q, notes=(V.notes["kana"].format(rewritten=text),))
     if not history:
         return first
-    r = resolve(q, first.analysis, len(key_terms(searcher, first)), history, searcher.analyze)
+    terms = key_terms(searcher, first)
+    df = corpus_df(searcher)
+    rarest = min((df.get(t, 0) for t in terms), default=None)  # a word the corpus lacks is a subject of its own
+    t = tuning or AnswerTuning()
+    common = max(t.followup_common_records, t.followup_common_share * len(searcher.corpus.records))
+    names_subject = any(name in first.text for name in trial_names(searcher.corpus))
+    r = resolve(q, first.analysis, len(terms), history, searcher.analyze, rarest, common, names_subject)
     if not r.previous:
         return first
     text = r.text[-max_chars:]
-    return Question(text, searcher.analyze(text), asked=q, notes=first.notes + (r.note,))
+    return Question(text, searcher.analyze(text), asked=q, notes=first.notes + (r.note,), ask=r.ask)
 
 
 # --- retrieve -----------------------------------------------------------------------------------
@@ -211,6 +225,19 @@ def _hiragana_only(token: str) -> bool:
     return all("\u3041" <= ch <= "\u309f" for ch in token)
 
 
+def corpus_df(searcher: AssistantSearcher) -> Mapping[str, int]:
+    """How many records hold each BM25 token of the corpus (computed once per corpus)."""
+    corpus = searcher.corpus
+    df = _DF.get(id(corpus))
+    if df is None:
+        df = {}
+        for r in corpus.records:
+            for tok in searcher.record_tokens(r):
+                df[tok] = df.get(tok, 0) + 1
+        _DF[id(corpus)] = df
+    return df
+
+
 def corpus_idf(searcher: AssistantSearcher) -> Mapping[str, float]:
     """Inverse document frequency of every BM25 token of the corpus (computed once per corpus)."""
     corpus = searcher.corpus
@@ -221,6 +248,7 @@ def corpus_idf(searcher: AssistantSearcher) -> Mapping[str, float]:
 
 
 _IDF: dict[int, dict[str, float]] = {}
+_DF: dict[int, dict[str, int]] = {}
 
 
 def evidence_features(searcher: AssistantSearcher, q: Question, got: Retrieved,
@@ -326,7 +354,7 @@ def defining_sentence(term: str, corpus: Corpus, question: str = "") -> bool:
 def choose_form(q: Question, got: Retrieved | None = None, corpus: Corpus | None = None, margin: float = 0.15) -> str:
     names = trial_names(corpus) if corpus is not None else frozenset()
     form = _form(q, names=names)
-    if form == "definition" and corpus is not None and not defining_sentence(defined_term(q.text) or "", corpus, q.text):
+    if form == "definition" and corpus is not None and not defining_sentence(defined_term(q.cues) or "", corpus, q.cues):
         form = _form(q, skip=("definition",), names=names)  # no document defines it: answer as the question reads otherwise
     if form in ("general", "fact", "trial", "partner") and is_short(q.text):
         return "overview"  # 「予算」: what the documents say about it, not one record
@@ -349,7 +377,7 @@ def trial_names(corpus: Corpus) -> frozenset[str]:
 
 
 def _form(q: Question, skip: Sequence[str] = (), names: frozenset[str] = frozenset()) -> str:
-    text, a = q.text, q.analysis
+    text, a = q.cues, q.analysis
     cues = V.form_cues
     if asks_computation(text):
         return "compute"
@@ -367,8 +395,8 @@ def _form(q: Question, skip: Sequence[str] = (), names: frozenset[str] = frozens
         return "fact"
     if any(w in text for w in cues["partner"]) or "column" in a.kinds:
         return "partner"
-    if any(w in text for w in cues["trial"]) or any(w in text for w in names):
-        return "trial"
+    if any(w in q.text for w in cues["trial"]) or any(w in q.text for w in names):
+        return "trial"  # (its cues name the subject, 研修・フォーラム: read where the subject is, the earlier turn too)
     if a.steps:
         return "step"
     if a.cities:
@@ -423,14 +451,14 @@ def compose_compare(c: Context) -> None:
     if len(a.cities) >= 2:
         C.build_compare_cities(c.blocks, c.corpus.records, a.cities, a.steps, c.rank)
         return
-    m = V.compare_pattern.search(c.question.text)
+    m = V.compare_pattern.search(c.question.cues)
     done = bool(m) and C.build_compare_terms(c.blocks, c.top, _term(m.group(1)), _term(m.group(2)))
     if not done:
         C.build_hits(c.blocks, c.top, 5, heading="関連する記載")
 
 
 def compose_fact(c: Context) -> None:
-    b, q, a, corpus = c.blocks, c.question.text, c.question.analysis, c.corpus
+    b, q, a, corpus = c.blocks, c.question.cues, c.question.analysis, c.corpus
     start_q = any(w in q for w in V.start_when) and any(w in q for w in V.start_words)
     if start_q and a.cities:
         name = "council_start" if V.council_word in q else "pf_start"
@@ -463,7 +491,7 @@ def compose_compute(c: Context) -> None:
     """Superlatives, orders, totals and counts over the trials' fields, the computation shown and
     every operand cited; a question the fields cannot answer is answered as a fact question."""
     a = c.question.analysis
-    comp = compute_figures(c.question.text, c.corpus.records, a.cities, C.yen)
+    comp = compute_figures(c.question.cues, c.corpus.records, a.cities, C.yen)
     if comp is None:
         compose_fact(c)
         return
@@ -553,7 +581,7 @@ def _evidence_pool(c: Context, passages: int) -> list[Record]:
 def compose_definition(c: Context) -> None:
     """「…とは」: the sentence that defines the term (「Xとは、…」「…をXという」), from the document that
     defines it, found in any record of the corpus; then the most relevant records."""
-    term = defined_term(c.question.text) or ""
+    term = defined_term(c.question.cues) or ""
     rest = [r for r in c.corpus.records if r.id not in {x.id for x in c.top}]
     found = definitions(term, _evidence_pool(c, 20) + rest)
     if not found:
@@ -613,7 +641,7 @@ def compose_why(c: Context) -> None:
 def compose_count(c: Context) -> None:
     """「何団体」「何人」「何か所」: the figures the records write with that counter word, the best
     matching first (its sentence cited); a question no such figure answers is answered as a fact."""
-    counters = count_asked(c.question.text)
+    counters = count_asked(c.question.cues)
     pool = _evidence_pool(c, 5)[:10]
     found = figures(pool, counters)
     if not found:
@@ -709,8 +737,8 @@ def key_points(searcher: AssistantSearcher, q: Question, got: Retrieved, c: Cont
     """2–5 sentences that answer the question (kb/answer/keypoints.py), from the records the composer
     chose (in its order), then the best evidence it left out. A roadmap's key points are the
     cross-city lessons, one phase each."""
-    cands, lead, tuning = key_candidates(searcher, q, got, c, form, tuning)
-    picked = pick_key_sentences(cands, tuning, lead=lead, label=city_label)
+    cands, lead, tuning, lead_open = key_candidates(searcher, q, got, c, form, tuning)
+    picked = pick_key_sentences(cands, tuning, lead=lead, label=city_label, lead_records_open=lead_open)
     if form == "setup":  # the roadmap's key points in the order of its phases
         phase = {k.record.id: k.record.phase for k in cands}
         picked = tuple(sorted(picked, key=lambda k: PHASE_ORDER.get(phase.get(k.citations[0]), 9)))
@@ -718,9 +746,10 @@ def key_points(searcher: AssistantSearcher, q: Question, got: Retrieved, c: Cont
 
 
 def key_candidates(searcher: AssistantSearcher, q: Question, got: Retrieved, c: Context, form: str,
-                   tuning: AnswerTuning) -> tuple[list[Candidate], list[KeySentence], AnswerTuning]:
+                   tuning: AnswerTuning) -> tuple[list[Candidate], list[KeySentence], AnswerTuning, bool]:
     """The scored sentences that compete for the key points, the composer's own lead (a computed
-    figure, the asked field), and the tuning the pick applies (what eval.fit_keypoints fits on)."""
+    figure, the asked field), the tuning the pick applies and whether the lead's records stay open
+    to the pick (what eval.fit_keypoints fits on)."""
     idf = corpus_idf(searcher)
     cited = list(c.blocks.cited.values())
     model = load_sentence_model() if tuning.key_model else None
@@ -742,11 +771,14 @@ def key_candidates(searcher: AssistantSearcher, q: Question, got: Retrieved, c: 
     lo, hi = (min(cos.values()), max(cos.values())) if cos else (0.0, 0.0)
     dense = {rid: (v - lo) / (hi - lo) if hi > lo else 1.0 for rid, v in cos.items()}
     lead = list(c.lead)
+    aspect = form == "trial" and asks_an_aspect(searcher, q, c)
     # a figure, a trial's fields, a profile: the composer's first quotes say it — a city's profile only when
     # the question asks for it (「市原市の担当課は？」), not whenever it names the city
     if form in LEAD_FORMS and not lead and (form != "city" or "profile" in q.analysis.kinds):
+        # a trial question about one side of it: the trial's first quote, then what competes
+        n_lead = 1 if aspect else tuning.key_min
         for blk in c.blocks.items:
-            if isinstance(blk, Statement) and blk.citations and len(lead) < tuning.key_min:
+            if isinstance(blk, Statement) and blk.citations and len(lead) < n_lead:
                 if form != "trial" and any(blk.citations[0] in k.citations for k in lead):
                     continue  # one quote of a record (a trial's content and its cost are two)
                 r = c.blocks.cited[blk.citations[0]]
@@ -755,7 +787,20 @@ def key_candidates(searcher: AssistantSearcher, q: Question, got: Retrieved, c: 
     cands = score_sentences(pool, c.evidence.terms, searcher.text_tokens, idf, dense, order, tuning,
                             {r.id: got.passages.get(r.id, ()) for r in pool} if tuning.key_passage else None,
                             bonus=_reason_bonus(tuning) if form == "why" else None, model=model)
-    return cands, lead, tuning
+    return cands, lead, tuning, aspect
+
+
+def asks_an_aspect(searcher: AssistantSearcher, q: Question, c: Context) -> bool:
+    """A trial question that asks about one side of the trial (「…の参加者アンケートの結果は？」「講師は？」),
+    not the trial as a whole nor its cost or vendor: its key terms go beyond the trial's title, so the
+    sentences that say that side compete for the key points instead of the trial's 事業内容 leading."""
+    if any(w in q.cues for w in V.money_words + V.vendor_words):
+        return False
+    trials = [r for r in c.blocks.cited.values() if r.kind == "trial"]
+    if not trials:
+        return False
+    named = set().union(*(searcher.text_tokens(r.title) for r in trials))
+    return bool(searcher.text_tokens(q.cues) & c.evidence.terms - named)
 
 
 def _reason_bonus(tuning: AnswerTuning) -> Callable[[str, Record], float]:
@@ -816,7 +861,7 @@ def prepare(searcher: AssistantSearcher, question: str, tuning: AnswerTuning, ma
             model: RefusalModel | None = None, turns: Sequence[Turn] = ()) -> Answer | Composed:
     """Analyse, retrieve, judge the evidence, choose the form and compose: a refusal's Answer, or the
     composed answer whose key points are still to pick."""
-    q = analyse(searcher, question, max_chars, turns)
+    q = analyse(searcher, question, max_chars, turns, tuning)
     got = retrieve(searcher, q, tuning)
     if is_english(q.shown):  # asked in English: a request to ask in Japanese, the nearest records as related
         return render_no_evidence(q, Evidence(True, V.notes["english"]), got)

@@ -44,6 +44,12 @@ class AnswerTuning:
     passage_fusion_k: int = 0  # records holding the best sentences join the evidence by RRF with this k (0: off)
     passage_fusion_weight: float = 1.0  # … their rank's weight against the fused search's
     # key points (summary): sentence score = lexical·w + passage·w + record dense·w + record rank·w, picked greedily
+    # a question after an earlier turn that names no city, trial or step and whose every key term is in more
+    # records than max(followup_common_records, followup_common_share × records) builds on the earlier question;
+    # fitted between the follow-ups (rarest terms in ≥ 6 of 303 records) and the new questions (≤ 3) of
+    # followup_tune and followup2_tune
+    followup_common_share: float = 0.015
+    followup_common_records: int = 3
     key_records: int = 12  # evidence records whose sentences compete
     key_lexical: float = 0.6  # idf-weighted share of the question's key terms in the sentence
     key_passage: float = 0.3  # the sentence's passage score (its build-time vector and BM25), scaled over the candidates
