@@ -89,12 +89,19 @@ def clauses(sentence: str, max_chars: int) -> list[str]:
 def record_sentences(r: Record, min_chars: int = 8, max_chars: int = 160, brackets: bool = True,
                      long_clauses: bool = False) -> list[str]:
     """The sentences of a record as written: its headline, then each bullet or prose sentence, each
-    table cell; markup and list marks dropped; pieces too short to say anything are left out."""
-    out: list[str] = []
-    seen: set[str] = set()
+    table cell; markup and list marks dropped; pieces too short to say anything are left out (cut once
+    per record text: every question reads the same records again)."""
     # a headline that is a path of headings (「I.重点計画について / 2. …」) says where, not what
     title = "" if " / " in r.title else r.title
-    texts = [title] + [r.text] + [str(r.fields.get(k) or "") for k in ("content", "outcome", "kpi")]
+    texts = (title, r.text, *(str(r.fields.get(k) or "") for k in ("content", "outcome", "kpi")))
+    return list(_sentences(texts, min_chars, max_chars, brackets, long_clauses))
+
+
+@lru_cache(maxsize=50_000)
+def _sentences(texts: tuple[str, ...], min_chars: int, max_chars: int, brackets: bool,
+               long_clauses: bool) -> tuple[str, ...]:
+    out: list[str] = []
+    seen: set[str] = set()
     for text in texts:
         pieces = split_sentences(_HTML.sub(" ", text or ""), brackets)
         if long_clauses:
@@ -110,7 +117,7 @@ def record_sentences(r: Record, min_chars: int = 8, max_chars: int = 160, bracke
                 continue  # a row of figures without words is not a sentence
             seen.add(s)
             out.append(s)
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -226,7 +233,7 @@ def score_sentences(records: Sequence[Record], terms: frozenset[str], tokens_of:
     text (its headline, a field) takes the record's best passage score, discounted. ``bonus``: a factor
     the answer's form gives a sentence (a "why" answer favours the sentences that give reasons).
     ``model``: the fitted sentence model, whose probability is the score (else the hand-set weights)."""
-    out = []
+    rows_out: list[tuple[str, Record, float, float, float, float, tuple[float, ...]]] = []
     scaled = scaled_passages(passages or {})
     for r in records:
         pos = rank.get(r.id, len(rank))
@@ -238,14 +245,19 @@ def score_sentences(records: Sequence[Record], terms: frozenset[str], tokens_of:
             lex = lexical_share(tokens_of(s), terms, idf) if terms else 0.0
             own = sentence_passage_score(s, rows) if rows else None
             psg = own if own is not None else best_row * tuning.key_passage_outside
-            x = sentence_features(s, r, lex, psg, dense_part, rank_part, own is None)
-            if model is not None:
-                score = model.probability(x)
-            else:  # a fragment says less than a sentence, a long one costs the reader (x[4])
-                score = (tuning.key_lexical * lex + tuning.key_passage * psg + tuning.key_dense * dense_part
-                         + tuning.key_rank * rank_part) * x[4]
-            score *= bonus(s, r) if bonus else 1.0
-            out.append(Candidate(s, r, lex, dense_part, rank_part, score, psg, x))
+            rows_out.append((s, r, lex, psg, dense_part, rank_part,
+                             sentence_features(s, r, lex, psg, dense_part, rank_part, own is None)))
+    if model is not None and rows_out:  # one matrix product for every sentence
+        z = linear(np.array([x for *_, x in rows_out], dtype=np.float64), model.mean, model.scale, model.weights,
+                   model.bias)
+        scores = (1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))).tolist()
+    else:  # a fragment says less than a sentence, a long one costs the reader (x[4])
+        scores = [(tuning.key_lexical * lex + tuning.key_passage * psg + tuning.key_dense * d
+                   + tuning.key_rank * rk) * x[4] for _, _, lex, psg, d, rk, x in rows_out]
+    out = []
+    for (s, r, lex, psg, d, rk, x), score in zip(rows_out, scores):
+        score *= bonus(s, r) if bonus else 1.0
+        out.append(Candidate(s, r, lex, d, rk, score, psg, x))
     out.sort(key=lambda c: -c.score)
     return out
 
