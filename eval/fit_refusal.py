@@ -7,7 +7,8 @@ eval/sets/*_tune.jsonl (follow-ups judged as asked, with their history). A file 
 ``test`` is refused: test splits never touch the fit. The threshold is chosen on out-of-fold
 probabilities (kb/answer/refusal.py ``fit``), so that the bound holds on questions not fitted on. Questions whose gold names a document the
 knowledge base does not hold are left out (they would teach "answerable" for a missing document);
-questions the unknown-municipality rule already refuses are left to that rule."""
+questions the unknown-municipality rule already refuses, and questions in English (answered by a
+request to ask in Japanese), are left to those rules."""
 from __future__ import annotations
 
 import argparse
@@ -37,7 +38,7 @@ def check_not_test(paths: Sequence[Path]) -> None:
 
 def feature_rows(settings, questions: list[Question]):
     from kb.answer.followup import read_history
-    from kb.answer.pipeline import analyse, evidence_features, key_terms, retrieve, unknown_places
+    from kb.answer.pipeline import analyse, evidence_features, is_english, key_terms, retrieve, unknown_places
     from kb.core.tuning import AnswerTuning
     from kb.search.searcher import get_searcher
     s = get_searcher(settings)
@@ -50,6 +51,8 @@ def feature_rows(settings, questions: list[Question]):
         qq = analyse(s, q.question, settings.max_question_chars, read_history(q.extra.get("history") or []))
         if unknown_places(qq.text, s.corpus.cities, s.tokenizer) and not qq.analysis.cities:
             continue
+        if is_english(qq.shown):
+            continue  # asked in English: the request to ask in Japanese answers it, whatever the evidence
         got = retrieve(s, qq, tuning)
         if not got.hits:
             continue
