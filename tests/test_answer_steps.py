@@ -193,6 +193,15 @@ def test_a_follow_up_takes_the_city_and_topic_of_the_earlier_turn_and_says_so(se
     assert "子ども向けキャラバンの開催" not in "".join(k.text for k in alone.summary)
 
 
+def test_a_step_question_asking_a_profile_field_leads_with_the_city_profile(searcher):
+    """「甲市の担当課はどこですか」 reads as step ① (主担当部署): the department itself, from the city's
+    profile, comes first; the step's practices (how it was chosen) follow."""
+    a = answer_question(searcher, "甲市の担当課はどこですか")
+    assert a.question_type == "step"
+    assert a.summary[0].text == "甲市: 担当部局: 福祉部" and a.summary[0].citations == ("p1",)
+    assert "l3" in {r.id for r in a.citations}
+
+
 def test_the_longest_computation_cue_decides_the_operation(searcher):
     from kb.answer.compute import computation_asked
     assert computation_asked("一番安いのはどれ") == "min"  # though it holds max's 「一番」

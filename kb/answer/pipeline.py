@@ -436,8 +436,27 @@ def compose_setup(c: Context) -> None:
     C.build_roadmap(c.blocks, c.corpus.records, c.rank, cities=a.cities, phases=a.phases)
 
 
+def profile_lead(c: Context) -> None:
+    """The field of a named city's profile the question asks for (「福岡市の担当課はどこ？」: 担当部局),
+    first and as the first key point, before the step's practices (how the department was chosen)."""
+    q, a = c.question.cues, c.question.analysis
+    wants = {k for k, words in V.profile_wants.items() if any(w in q for w in words)}
+    if not wants or not a.cities or any(w in q for w in V.cost_words):
+        return
+    for city in a.cities[:2]:
+        prof = c.corpus.profile(city)
+        if prof is None:
+            continue
+        start = len(c.blocks.items)
+        C.build_profile(c.blocks, prof, wants)
+        lines = [blk for blk in c.blocks.items[start:] if isinstance(blk, Statement)]
+        if lines:
+            c.lead.append(KeySentence(city_label(prof) + lines[0].text, lines[0].citations))
+
+
 def compose_step(c: Context) -> None:
     a = c.question.analysis
+    profile_lead(c)
     C.build_steps(c.blocks, c.corpus.records, c.rank, a.steps, cities=a.cities)
     trials = [r for r in c.top[:6] if r.kind == "trial"]
     if trials:
