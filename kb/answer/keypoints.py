@@ -11,17 +11,16 @@ module; without it, by the hand-set weights of ``AnswerTuning``). The pick is di
 per record, cities and documents taken in turn, within a character budget."""
 from __future__ import annotations
 
-import json
 import math
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from kb.core.logistic import linear, sigmoid
+from kb.core.logistic import linear, read_model, save_model, sigmoid
 from kb.core.records import KINDS, Record
 from kb.core.tuning import AnswerTuning
 from kb.core.vocab.answer import answer_vocab
@@ -165,16 +164,12 @@ class SentenceModel:
         return sigmoid(float(linear(np.asarray(x, dtype=np.float64), self.mean, self.scale, self.weights, self.bias)))
 
     def save(self, path: Path = SENTENCE_MODEL_PATH) -> None:
-        path.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        save_model(self, path)
 
     @classmethod
     def read(cls, path: Path = SENTENCE_MODEL_PATH) -> "SentenceModel | None":
-        if not path.exists():
-            return None
-        d = json.loads(path.read_text(encoding="utf-8"))
-        if d.get("version") != SENTENCE_MODEL_VERSION or tuple(d.get("features", ())) != SENTENCE_FEATURES:
-            return None  # a model of other features: refit (python -m eval.fit_keypoints)
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+        # None: a model of other features, refit (python -m eval.fit_keypoints)
+        return read_model(cls, path, SENTENCE_MODEL_VERSION, SENTENCE_FEATURES)
 
 
 @lru_cache(maxsize=4)

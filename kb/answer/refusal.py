@@ -7,7 +7,6 @@ question the corpus has never seen), a logistic model over them and a threshold,
 module; the runtime only reads it (scikit-learn's fit / predict, without the dependency)."""
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -16,7 +15,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from kb.core.logistic import fit_logistic, linear, sigmoid, standardise
+from kb.core.logistic import fit_logistic, linear, read_model, save_model, sigmoid, standardise
 
 MODEL_PATH = Path(__file__).resolve().parent / "refusal_model.json"
 MODEL_VERSION = 1
@@ -68,16 +67,11 @@ class RefusalModel:
         return self.probability(f) >= self.threshold
 
     def save(self, path: Path = MODEL_PATH) -> None:
-        path.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        save_model(self, path)
 
     @classmethod
     def read(cls, path: Path = MODEL_PATH) -> "RefusalModel | None":
-        if not path.exists():
-            return None
-        d = json.loads(path.read_text(encoding="utf-8"))
-        if d.get("version") != MODEL_VERSION or tuple(d.get("features", ())) != FEATURES:
-            return None  # a model of other features: refit (python -m eval.fit_refusal)
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+        return read_model(cls, path, MODEL_VERSION, FEATURES)  # None: refit (python -m eval.fit_refusal)
 
 
 @lru_cache(maxsize=4)

@@ -3,8 +3,11 @@ commands on tuning splits, applied here with numpy alone (scikit-learn's fit / p
 dependency)."""
 from __future__ import annotations
 
+import json
 import math
-from typing import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -42,3 +45,19 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 100
         if np.abs(step).max() < 1e-8:
             break
     return w[:-1], float(w[-1])
+
+
+def save_model(model: Any, path: Path) -> None:
+    """A model dataclass as the JSON file the runtime reads."""
+    path.write_text(json.dumps(asdict(model), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def read_model(cls: type, path: Path, version: int, features: Sequence[str]) -> Any:
+    """The model saved at ``path``, or None when there is none or it is of another version or other
+    features (a model of other features must be refitted, not read)."""
+    if not path.exists():
+        return None
+    d = json.loads(path.read_text(encoding="utf-8"))
+    if d.get("version") != version or tuple(d.get("features", ())) != tuple(features):
+        return None
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
