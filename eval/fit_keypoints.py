@@ -101,8 +101,7 @@ def fit(ex: Sequence[Example], l2: float, fitted_on: Sequence[str] = ()):
 
 
 def scorer(model):
-    from kb.core.logistic import linear
-    return lambda X: 1.0 / (1.0 + np.exp(-np.clip(linear(X, model.mean, model.scale, model.weights, model.bias), -30, 30)))
+    return model.probabilities
 
 
 def cross_validate(ex: Sequence[Example], l2: float, folds: int, seed: int = 0) -> float:

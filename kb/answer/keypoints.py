@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from kb.core.logistic import linear, read_model, save_model, sigmoid
+from kb.core.logistic import linear, read_model, save_model
 from kb.core.records import KINDS, Record
 from kb.core.tuning import AnswerTuning
 from kb.core.vocab.answer import answer_vocab
@@ -161,7 +161,12 @@ class SentenceModel:
     version: int = SENTENCE_MODEL_VERSION
 
     def probability(self, x: Sequence[float]) -> float:
-        return sigmoid(float(linear(np.asarray(x, dtype=np.float64), self.mean, self.scale, self.weights, self.bias)))
+        return float(self.probabilities(np.asarray([x], dtype=np.float64))[0])
+
+    def probabilities(self, X: np.ndarray) -> np.ndarray:
+        """One probability per row of features (every sentence of a question in one matrix product)."""
+        z = linear(np.asarray(X, dtype=np.float64), self.mean, self.scale, self.weights, self.bias)
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
 
     def save(self, path: Path = SENTENCE_MODEL_PATH) -> None:
         save_model(self, path)
@@ -201,11 +206,19 @@ def scaled_passages(passages: PassageScores) -> dict[str, list[tuple[str, float]
     return {rid: [(t, (sc - lo) / span if span > 0 else 1.0) for t, sc in rows] for rid, rows in passages.items()}
 
 
-def idf_table(records: Sequence[Record], record_tokens: Callable[[Record], frozenset[str]]) -> dict[str, float]:
+def df_table(records: Sequence[Record], record_tokens: Callable[[Record], frozenset[str]]) -> dict[str, int]:
+    """How many of the records hold each token."""
     df: dict[str, int] = {}
     for r in records:
         for t in record_tokens(r):
             df[t] = df.get(t, 0) + 1
+    return df
+
+
+def idf_table(records: Sequence[Record], record_tokens: Callable[[Record], frozenset[str]],
+              df: Mapping[str, int] | None = None) -> dict[str, float]:
+    """BM25's inverse document frequency of each token (``df``: the records' df_table, when known)."""
+    df = df_table(records, record_tokens) if df is None else df
     n = max(1, len(records))
     return {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
 
@@ -243,9 +256,7 @@ def score_sentences(records: Sequence[Record], terms: frozenset[str], tokens_of:
             rows_out.append((s, r, lex, psg, dense_part, rank_part,
                              sentence_features(s, r, lex, psg, dense_part, rank_part, own is None)))
     if model is not None and rows_out:  # one matrix product for every sentence
-        z = linear(np.array([x for *_, x in rows_out], dtype=np.float64), model.mean, model.scale, model.weights,
-                   model.bias)
-        scores = (1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))).tolist()
+        scores = model.probabilities(np.array([x for *_, x in rows_out], dtype=np.float64)).tolist()
     else:  # a fragment says less than a sentence, a long one costs the reader (x[4])
         scores = [(tuning.key_lexical * lex + tuning.key_passage * psg + tuning.key_dense * d
                    + tuning.key_rank * rk) * x[4] for _, _, lex, psg, d, rk, x in rows_out]

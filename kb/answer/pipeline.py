@@ -20,8 +20,8 @@ from kb.answer.awkward import is_english, is_kana_only, is_short, reading_lexico
 from kb.answer.followup import Turn, read_history, resolve
 from kb.answer.compute import asks_computation, compute as compute_figures
 from kb.answer.forms import asks_why, count_asked, defined_term, definitions, figures, gives_reason
-from kb.answer.keypoints import (Candidate, KeySentence, city_label, idf_table, lexical_share, load_sentence_model,
-                                 pick_key_sentences, record_sentences, score_sentences)
+from kb.answer.keypoints import (Candidate, KeySentence, city_label, df_table, idf_table, lexical_share,
+                                 load_sentence_model, pick_key_sentences, record_sentences, score_sentences)
 from kb.answer.refusal import EvidenceFeatures, RefusalModel, agreement, load_model
 from kb.core.vocab import unify_spellings
 from kb.core.normalize import squash
@@ -230,11 +230,7 @@ def corpus_df(searcher: AssistantSearcher) -> Mapping[str, int]:
     corpus = searcher.corpus
     df = _DF.get(id(corpus))
     if df is None:
-        df = {}
-        for r in corpus.records:
-            for tok in searcher.record_tokens(r):
-                df[tok] = df.get(tok, 0) + 1
-        _DF[id(corpus)] = df
+        df = _DF[id(corpus)] = df_table(corpus.records, searcher.record_tokens)
     return df
 
 
@@ -243,7 +239,7 @@ def corpus_idf(searcher: AssistantSearcher) -> Mapping[str, float]:
     corpus = searcher.corpus
     idf = _IDF.get(id(corpus))
     if idf is None:
-        idf = _IDF[id(corpus)] = idf_table(corpus.records, searcher.record_tokens)
+        idf = _IDF[id(corpus)] = idf_table(corpus.records, searcher.record_tokens, corpus_df(searcher))
     return idf
 
 

@@ -17,6 +17,7 @@ from typing import Iterable, Mapping
 
 from kb.core.vocab import load_json
 from kb.core.vocab.answer import answer_vocab
+from kb.search.tokenize import longest_split_tokenizer
 
 READINGS_FILE = "readings.json"
 _KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ffー]")
@@ -44,8 +45,7 @@ def to_katakana(text: str) -> str:
 def texts_to_readings(texts: Iterable[str], names: Iterable[str] = ()) -> dict[str, str]:
     """Katakana reading → the written form the texts use most for it (content words, noun compounds
     read as one, and every name read whole)."""
-    from sudachipy import Dictionary, SplitMode
-    tok = Dictionary().tokenizer(mode=SplitMode.C)
+    tok = longest_split_tokenizer()
     counts: dict[str, Counter] = {}
 
     def add(reading: str, surface: str, n: int = 1) -> None:
@@ -122,19 +122,14 @@ class ReadingLexicon:
         return cls(surface=json.loads(path.read_text(encoding="utf-8")))
 
 
-_local = threading.local()
 _SUDACHI_POS = tuple(_POS["kana_written"])  # words whose written form a kana question may take from Sudachi
 
 
 def _sudachi_words(text: str) -> list[tuple[int, int, str]]:
     """(start, end, text) of the nouns and adverbs Sudachi reads in kana text that are words written in
-    kanji (いちばん, 一番), kept as typed; one tokenizer per thread."""
-    tok = getattr(_local, "tok", None)
-    if tok is None:
-        from sudachipy import Dictionary, SplitMode
-        tok = _local.tok = Dictionary().tokenizer(mode=SplitMode.C)
+    kanji (いちばん, 一番), kept as typed."""
     out = []
-    for m in tok.tokenize(text[:4000]):
+    for m in longest_split_tokenizer().tokenize(text[:4000]):
         form = m.normalized_form()
         if m.part_of_speech()[0] in _SUDACHI_POS and m.end() - m.begin() >= 2 and _KANJI.search(form) \
                 and not _KANJI.search(m.surface()):

@@ -119,13 +119,8 @@ class Tokenizer:
     def place_names(self, text: str) -> list[str]:
         """Municipality names as Sudachi reads them (a place-name noun of the longest split ending in
         市・区・町・村): さいたま市 and つくば市 as well as 札幌市, as written."""
-        tok = getattr(self._local, "tok_c", None)
-        if tok is None:
-            from sudachipy import SplitMode
-            tok = _dictionary().tokenizer(mode=SplitMode.C)
-            self._local.tok_c = tok
         out = []
-        for m in tok.tokenize(map_chars(text)[:_MAX_CHUNK]):
+        for m in longest_split_tokenizer().tokenize(map_chars(text)[:_MAX_CHUNK]):
             pos = m.part_of_speech()
             name = m.surface()
             if pos[0] == NOUN and pos[2] == PLACE and len(name) >= 2 and name[-1] in PLACE_SUFFIXES:
@@ -138,6 +133,19 @@ class Tokenizer:
         if len(s) == 1 and not _KANJI.search(s) and not s.isalnum():
             return
         out.append(s.lower())
+
+
+_longest = threading.local()
+
+
+def longest_split_tokenizer():
+    """This thread's Sudachi tokenizer of the longest split (mode C: さいたま市, 試行的事業 whole), on the
+    one loaded dictionary (a tokenizer is not thread-safe)."""
+    tok = getattr(_longest, "tok", None)
+    if tok is None:
+        from sudachipy import SplitMode
+        tok = _longest.tok = _dictionary().tokenizer(mode=SplitMode.C)
+    return tok
 
 
 @lru_cache(maxsize=1)
