@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from eval.ask_eval import must_coverage
-from eval.fit_refusal import check_not_test
+from eval.fit_refusal import check_not_test, run
 from eval.metrics import squash_nfkc
 from eval.questions import HERE, Question, read_questions
 
@@ -147,4 +147,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

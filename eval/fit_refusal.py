@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from eval.ask_eval import documents_held
 from eval.questions import HERE, Question, read_questions
@@ -34,6 +34,16 @@ def check_not_test(paths: Sequence[Path]) -> None:
         if "test" in p.name:
             raise SettingsError(f"{p}: テスト用の質問ファイルでは当てはめできません。tune の分割を指定してください "
                                 f"(a test split never touches fit; give a tuning split)")
+
+
+def run(main: Callable[[], int]) -> int:
+    """A fit command's exit status: a bad file or setting is said in one line (which file, what to do),
+    not a traceback."""
+    try:
+        return main()
+    except SettingsError as e:
+        print(f"エラー: {e}", file=sys.stderr)
+        return 2
 
 
 def feature_rows(settings, questions: list[Question]):
@@ -92,4 +102,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

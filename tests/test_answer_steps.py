@@ -341,6 +341,17 @@ def test_fitting_refuses_a_test_split(tmp_path):
     check_not_test([tmp_path / "refuse_tune.jsonl"])
 
 
+@pytest.mark.parametrize("command", ["eval.fit_refusal", "eval.fit_keypoints"])
+def test_a_fit_command_given_a_test_split_says_so_without_a_traceback(command):
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-m", command, "eval/sets/report_test.jsonl"], cwd=root,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "report_test.jsonl" in done.stderr and "tune の分割を指定してください" in done.stderr
+
+
 def test_a_bare_follow_up_asks_the_earlier_question_of_a_new_subject(searcher):
     """「リーフレットの費用は？」 then 「キャラバンは？」: the same question of another subject — not the
     earlier subject again; an attribute (「費用は？」) asks of the earlier subject instead."""
