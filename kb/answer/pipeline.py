@@ -165,20 +165,23 @@ def retrieve(searcher: AssistantSearcher, q: Question, tuning: AnswerTuning) -> 
     dense = searcher.search(q.text, k=tuning.evidence_depth, mode="dense", rerank_by_query=False, analysis=q.analysis,
                             vector=vector)
     passages = sentence_passages(searcher, q.text, [r.id for r in searcher.corpus.records], vector)
-    order = tuple(sorted((rid for rid, rows in passages.items() if rows), key=lambda rid: -passages[rid][0][1]))
+    best = passages.best() if hasattr(passages, "best") else {rid: rows[0][1] for rid, rows in passages.items() if rows}
+    order = tuple(sorted((rid for rid in passages if rid in best), key=lambda rid: -best[rid]))
     return Retrieved(tuple(ranked), tuple(ranked[:tuning.evidence_depth]),
                      {h.record.id: i for i, h in enumerate(ranked)}, tuple(lexical), tuple(dense), passages, order,
                      searcher.passage_similarity(vector))
 
 
 def sentence_passages(searcher: AssistantSearcher, text: str, record_ids: Sequence[str],
-                      vector: Any = None) -> dict[str, list[tuple[str, float]]]:
+                      vector: Any = None) -> Mapping[str, list[tuple[str, float]]]:
     """The passage index's score of every sentence of these records for the question (its sentence
     vectors, computed at build time, against the question's embedding, which search already computed;
     and passage BM25), best first."""
     if not record_ids:
         return {}
     got = searcher.passages(text, record_ids, vector=vector)
+    if hasattr(got, "mapped"):  # the passage index's lazy ranking: rows are made when a record is read
+        return got.mapped(lambda p, sc: (p.text, sc))
     return {rid: [(p.text, sc) for p, sc in rows] for rid, rows in got.items()}
 
 
