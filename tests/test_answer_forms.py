@@ -286,3 +286,63 @@ def test_a_long_sentence_of_a_plan_competes_by_its_clauses():
     parts = record_sentences(r, long_clauses=True)
     assert parts and all(len(p) <= 160 and p in long for p in parts)  # …its clauses, verbatim, do
     assert any("推進交付金" in p for p in parts)
+
+
+def test_the_kind_of_value_a_question_asks_for_is_read_and_found_by_its_typography():
+    """「講師はどなた」 asks for a person, 「何月何日の何時」 for a date and a time; a sentence holds one by
+    its typography (a title, 月/日, 13:30), not by sharing the question's words."""
+    from kb.answer.forms import answer_types, holds_answer_type
+    assert "person" in answer_types("レクチャー会の講師はどなたがされたんでしょう")
+    assert {"date", "time"} <= set(answer_types("研修って何月何日の何時からやったの？"))
+    assert "place" in answer_types("会場はどこの建物の何階でした？")
+    assert answer_types("研修の内容を教えてください") == ()
+    assert holds_answer_type("令和7年2月19日(水)13:30-16:30", ("date",))
+    assert holds_answer_type("令和7年2月19日(水)13:30-16:30", ("time",))
+    assert holds_answer_type("認定NPO法人○○理事長 大西 連", ("person",))
+    assert not holds_answer_type("地域のつながりづくりに係る研修を実施した。", ("date", "person"))
+
+
+def test_a_sentence_holding_the_asked_kind_of_value_scores_as_such():
+    """The key-sentence features carry whether the sentence holds the kind of value asked and how well
+    the sentence before it (a table's label) matches: a value cell that shares no word with the
+    question is still told apart from one that holds no such value."""
+    from kb.answer.keypoints import SENTENCE_FEATURES, score_sentences
+    r = Record(id="t1", kind="trial", city="甲市", phase=None, step=None, scope=None, title="研修会",
+               text="はじめに研修会の講師を紹介します\n大西 連 理事長\n会場は市民会館だった。", source=REPORT, fields={})
+    tokens = lambda s: frozenset(t for t in ("研修会", "講師", "会場") if t in s)
+    cands = score_sentences([r], frozenset({"研修会", "講師"}), tokens, {}, {"t1": 1.0}, {"t1": 0}, AnswerTuning(),
+                            typed=lambda s: "理事長" in s)
+    by_text = {c.text: dict(zip(SENTENCE_FEATURES, c.features)) for c in cands}
+    value = next(v for t, v in by_text.items() if "大西" in t)
+    other = next(v for t, v in by_text.items() if "会場" in t)
+    assert value["answer_type"] == 1.0 and other["answer_type"] == 0.0
+    assert value["lexical_before"] == 1.0 and value["typed_before"] == 1.0 and value["lexical"] == 0.0
+
+
+def test_a_record_may_give_a_second_key_sentence_at_a_discount():
+    """``key_per_record`` sentences a record may give; the second keeps ``key_repeat_record`` of its
+    score, so a nearly as good sentence of another record comes before it."""
+    from kb.answer.keypoints import Candidate, pick_key_sentences
+    a = Record(id="a", kind="trial", city="甲市", phase=None, step=None, scope=None, title="A", text="", source=REPORT, fields={})
+    b = Record(id="b", kind="trial", city="乙市", phase=None, step=None, scope=None, title="B", text="", source=REPORT, fields={})
+    cands = [Candidate("甲市の一つ目の文です。", a, 0, 0, 0, 0.9), Candidate("甲市の二つ目の文です。", a, 0, 0, 0, 0.8),
+             Candidate("乙市の文です。", b, 0, 0, 0, 0.75)]
+    base = dict(key_min=1, key_model_min_share=0.0, key_min_share=0.0, key_repeat_city=1.0, key_repeat_doc=1.0)
+    one = pick_key_sentences(cands, AnswerTuning(**base, key_per_record=1))
+    assert [k.text for k in one] == ["甲市の一つ目の文です。", "乙市の文です。"]
+    two = pick_key_sentences(cands, AnswerTuning(**base, key_per_record=2, key_repeat_record=0.9))
+    assert [k.text for k in two] == ["甲市の一つ目の文です。", "乙市の文です。", "甲市の二つ目の文です。"]
+
+
+def test_a_question_word_no_record_holds_is_read_in_its_short_units():
+    """「法律上」 is one Sudachi word that no record writes; the records write 「法律」. The key terms read
+    it in its short units, so the question is not judged to name a topic the documents lack."""
+    from kb.answer.pipeline import analyse, key_terms
+    recs = [Record(id="c1", kind="context", city=None, phase=None, step=None, scope=None, title="市町村の役割",
+                   text="市町村は法律に基づき地域計画を定めるよう努める。", source=REPORT, fields={}),
+            Record(id="c2", kind="context", city=None, phase=None, step=None, scope=None, title="国の役割",
+                   text="国は施策を総合的に推進する。", source=REPORT, fields={})]
+    s = MemorySearcher(recs, [])
+    q = analyse(s, "市町村って法律上なにをしないといけないの？", 500)
+    assert "法律上" in s.tokenizer(q.text)
+    assert "法律" in key_terms(s, q) and "法律上" not in key_terms(s, q)

@@ -19,6 +19,21 @@ _HIRAGANA_RUN = re.compile(r"[^\sぁ-ゖ、。，,？?！!「」『』（）()]+
 _QUOTED = re.compile(r"[「『]([^」』]{2,30})[」』]")
 
 
+# --- expected answer types ---------------------------------------------------------------------
+
+
+def answer_types(question: str) -> tuple[str, ...]:
+    """The kinds of value the question asks for (「いつ」 → date, 「講師はどなた」 → person, 「何階」 →
+    place…), by the cue words of answer.json's answer_types; () when it asks for none."""
+    return tuple(t for t, (cues, _) in V.answer_types.items() if any(c in question for c in cues))
+
+
+def holds_answer_type(sentence: str, types: Sequence[str]) -> bool:
+    """The sentence holds a value of one of these types (a date, a time, yen, a count, a person's
+    title, a place, an organisation's legal form), by its typography."""
+    return any(V.answer_types[t][1].search(sentence) for t in types)
+
+
 # --- why ----------------------------------------------------------------------------------------
 
 

@@ -135,17 +135,22 @@ class Candidate:
 # similarity and rank), its form (length factor, outside the record's text, holds a figure, length)
 # and the kind of its record
 SENTENCE_FEATURES = ("lexical", "passage", "dense", "rank", "length", "outside", "digits", "lexical_passage",
-                     "chars") + tuple(f"kind_{k}" for k in KINDS)
+                     "chars", "answer_type", "lexical_before", "typed_before") + tuple(f"kind_{k}" for k in KINDS)
 SENTENCE_MODEL_PATH = Path(__file__).resolve().parent / "sentence_model.json"
-SENTENCE_MODEL_VERSION = 1
+SENTENCE_MODEL_VERSION = 2
 _DIGIT = re.compile(r"[0-9０-９]")
 
 
 def sentence_features(text: str, r: Record, lexical: float, passage: float, dense: float, rank: float,
-                      outside: bool) -> tuple[float, ...]:
+                      outside: bool, typed: bool = False, before: float = 0.0) -> tuple[float, ...]:
+    """``typed``: the question asks for a kind of value (a date, a person…) and the sentence holds one.
+    ``before``: the lexical share of the sentence before it in the record (a table's value follows
+    its label: 「講師」 then 「…理事長 大西 連」)."""
     length = min(1.0, len(text) / 25.0) * min(1.0, 100.0 / len(text))
+    t = 1.0 if typed else 0.0
     return (lexical, passage, dense, rank, length, 1.0 if outside else 0.0, 1.0 if _DIGIT.search(text) else 0.0,
-            lexical * passage, min(len(text), 200) / 200.0) + tuple(1.0 if r.kind == k else 0.0 for k in KINDS)
+            lexical * passage, min(len(text), 200) / 200.0, t, before, t * before) + tuple(
+        1.0 if r.kind == k else 0.0 for k in KINDS)
 
 
 @dataclass(frozen=True)
@@ -235,12 +240,14 @@ def score_sentences(records: Sequence[Record], terms: frozenset[str], tokens_of:
                     idf: Mapping[str, float], dense: Mapping[str, float], rank: Mapping[str, int],
                     tuning: AnswerTuning, passages: PassageScores | None = None,
                     bonus: Callable[[str, Record], float] | None = None,
-                    model: SentenceModel | None = None) -> list[Candidate]:
+                    model: SentenceModel | None = None,
+                    typed: Callable[[str], bool] | None = None) -> list[Candidate]:
     """Every sentence of the records with its score, best first. ``passages``: the passage index's
     scores of the records' sentences for this question (scaled here); a sentence outside the record's
     text (its headline, a field) takes the record's best passage score, discounted. ``bonus``: a factor
     the answer's form gives a sentence (a "why" answer favours the sentences that give reasons).
-    ``model``: the fitted sentence model, whose probability is the score (else the hand-set weights)."""
+    ``model``: the fitted sentence model, whose probability is the score (else the hand-set weights).
+    ``typed``: whether a sentence holds a value of the kind the question asks for (its dates, persons…)."""
     rows_out: list[tuple[str, Record, float, float, float, float, tuple[float, ...]]] = []
     scaled = scaled_passages(passages or {})
     for r in records:
@@ -249,12 +256,15 @@ def score_sentences(records: Sequence[Record], terms: frozenset[str], tokens_of:
         dense_part = dense.get(r.id, 0.0)
         rows = scaled.get(r.id, ())
         best_row = max((sc for _, sc in rows), default=0.0)
+        before = 0.0
         for s in record_sentences(r, long_clauses=tuning.key_long_clauses):
             lex = lexical_share(tokens_of(s), terms, idf) if terms else 0.0
             own = sentence_passage_score(s, rows) if rows else None
             psg = own if own is not None else best_row * tuning.key_passage_outside
             rows_out.append((s, r, lex, psg, dense_part, rank_part,
-                             sentence_features(s, r, lex, psg, dense_part, rank_part, own is None)))
+                             sentence_features(s, r, lex, psg, dense_part, rank_part, own is None,
+                                               bool(typed and typed(s)), before)))
+            before = lex
     if model is not None and rows_out:  # one matrix product for every sentence
         scores = model.probabilities(np.array([x for *_, x in rows_out], dtype=np.float64)).tolist()
     else:  # a fragment says less than a sentence, a long one costs the reader (x[4])
@@ -277,7 +287,10 @@ def pick_key_sentences(cands: Sequence[Candidate], tuning: AnswerTuning, lead: S
     trial a question asks about, after the trial's own line)."""
     picked: list[KeySentence] = list(lead)
     used_chars = sum(len(k.text) for k in picked)
-    used_records = set() if lead_records_open else {c for k in picked for c in k.citations}
+    per_record: dict[str, int] = {}  # sentences said of each record
+    for k in picked:
+        for rid in k.citations:
+            per_record[rid] = per_record.get(rid, 0) + (0 if lead_records_open else tuning.key_per_record)
     cities: dict[str, int] = {}
     docs: dict[str, int] = {}
     phases: dict[str, int] = {}
@@ -289,11 +302,13 @@ def pick_key_sentences(cands: Sequence[Candidate], tuning: AnswerTuning, lead: S
             phase = c.record.phase or ""
             # a record of no city (a page of a national plan) is not diversified by city: only by document
             return (c.score * (tuning.key_repeat_city ** cities.get(city, 0) if city else 1.0)
+                    * (tuning.key_repeat_record ** per_record.get(c.record.id, 0))
                     * (tuning.key_repeat_doc ** docs.get(doc, 0))
                     * (tuning.key_repeat_phase ** phases.get(phase, 0) if phase else 1.0))
         pool.sort(key=lambda c: -adjusted(c))
         c = pool.pop(0)
-        if c.record.id in used_records or any(c.text in k.text or k.text in c.text for k in picked):
+        if per_record.get(c.record.id, 0) >= tuning.key_per_record or any(c.text in k.text or k.text in c.text
+                                                                            for k in picked):
             continue
         if adjusted(c) < best * tuning.key_min_share and len(picked) >= tuning.key_min:
             break
@@ -302,7 +317,7 @@ def pick_key_sentences(cands: Sequence[Candidate], tuning: AnswerTuning, lead: S
             continue
         picked.append(KeySentence(text, (c.record.id,), round(c.score, 4)))
         used_chars += len(text)
-        used_records.add(c.record.id)
+        per_record[c.record.id] = per_record.get(c.record.id, 0) + 1
         cities[c.record.city or ""] = cities.get(c.record.city or "", 0) + 1
         docs[c.record.source.document] = docs.get(c.record.source.document, 0) + 1
         if c.record.phase:

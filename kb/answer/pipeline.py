@@ -10,6 +10,7 @@ the evidence does not answer. The assistant needs little of a searcher: ``Assist
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
@@ -19,7 +20,8 @@ from kb.answer.blocks import Block, Blocks, Statement, Table, render_markdown
 from kb.answer.awkward import is_english, is_kana_only, is_short, reading_lexicon
 from kb.answer.followup import Turn, read_history, resolve
 from kb.answer.compute import asks_computation, compute as compute_figures
-from kb.answer.forms import asks_why, count_asked, defined_term, definitions, figures, gives_reason
+from kb.answer.forms import (answer_types, asks_why, count_asked, defined_term, definitions, figures, gives_reason,
+                             holds_answer_type)
 from kb.answer.keypoints import (Candidate, KeySentence, city_label, df_table, idf_table, lexical_share,
                                  load_sentence_model, pick_key_sentences, record_sentences, score_sentences)
 from kb.answer.refusal import EvidenceFeatures, RefusalModel, agreement, load_model
@@ -34,6 +36,7 @@ from kb.search.query import QueryAnalysis
 
 V = answer_vocab()
 LEAD_FORMS = ("fact", "trial", "city")  # forms whose composer quotes the asked field or figure first
+LEAD_HOLDS = frozenset({"money", "organisation"})  # answer types a trial's first quotes hold (vendor, cost)
 PHASE_ORDER = {code: i for i, (code, _label) in enumerate(PHASES)}
 NO_EVIDENCE_TEXT = V.no_evidence_text
 
@@ -217,11 +220,36 @@ def unknown_places(q: str, known: frozenset[str], tokenizer: Any = None) -> list
 def key_terms(searcher: AssistantSearcher, q: Question) -> frozenset[str]:
     """The question's own topic words: content tokens minus generic and question words, minus the
     named cities; one-character and hiragana-only tokens are too weak to judge coverage by."""
-    terms = {t for t in searcher.tokenizer(q.text) if t not in V.generic_terms and len(t) >= 2
-             and not _hiragana_only(t) and not t.startswith("何")}
+    def content(t: str) -> bool:
+        return t not in V.generic_terms and len(t) >= 2 and not _hiragana_only(t) and not t.startswith("何")
+
+    terms = {t for t in searcher.tokenizer(q.text) if content(t)}
     for city in q.analysis.cities:
         terms -= set(searcher.tokenizer(city))
-    return frozenset(terms)
+    # a word no record holds is read in its short units where the corpus holds them (法律上 → 法律,
+    # 世界的 → 世界): a derived form the documents do not write is not a topic they lack
+    df = corpus_df(searcher)
+    out = set()
+    for t in terms:
+        if not df.get(t):
+            parts = {p for p in short_units(t) if content(p) and df.get(p)}
+            if parts:
+                out |= parts
+                continue
+        out.add(t)
+    return frozenset(out)
+
+
+def short_units(term: str) -> list[str]:
+    """The term's shortest Sudachi units (mode A, normalised as the index's tokens are)."""
+    tok = getattr(_SHORT, "tok", None)
+    if tok is None:
+        from kb.search.tokenize import Tokenizer
+        tok = _SHORT.tok = Tokenizer("A", subwords=False)
+    return tok(term)
+
+
+_SHORT = threading.local()
 
 
 def _hiragana_only(token: str) -> bool:
@@ -789,12 +817,16 @@ def key_candidates(searcher: AssistantSearcher, q: Question, got: Retrieved, c: 
     lo, hi = (min(cos.values()), max(cos.values())) if cos else (0.0, 0.0)
     dense = {rid: (v - lo) / (hi - lo) if hi > lo else 1.0 for rid, v in cos.items()}
     lead = list(c.lead)
-    aspect = form == "trial" and asks_an_aspect(searcher, q, c)
+    typed = _typed(q.cues)
+    # a detail the composer's first quotes need not hold (a date, a time, a person, a place, a count, a
+    # share; a trial's quotes hold its vendor and cost): they lead with one line and leave their records open
+    detail = bool(set(answer_types(q.cues)) - LEAD_HOLDS)
+    aspect = form == "trial" and (detail or asks_an_aspect(searcher, q, c))
     # a figure, a trial's fields, a profile: the composer's first quotes say it — a city's profile only when
     # the question asks for it (「市原市の担当課は？」), not whenever it names the city
     if form in LEAD_FORMS and not lead and (form != "city" or "profile" in q.analysis.kinds):
         # a trial question about one side of it: the trial's first quote, then what competes
-        n_lead = 1 if aspect else tuning.key_min
+        n_lead = 1 if aspect or detail else tuning.key_min
         for blk in c.blocks.items:
             if isinstance(blk, Statement) and blk.citations and len(lead) < n_lead:
                 if form != "trial" and any(blk.citations[0] in k.citations for k in lead):
@@ -804,8 +836,9 @@ def key_candidates(searcher: AssistantSearcher, q: Question, got: Retrieved, c: 
                 lead.append(KeySentence(label + blk.text, blk.citations))
     cands = score_sentences(pool, c.evidence.terms, searcher.text_tokens, idf, dense, order, tuning,
                             {r.id: got.passages.get(r.id, ()) for r in pool} if tuning.key_passage else None,
-                            bonus=_reason_bonus(tuning) if form == "why" else None, model=model)
-    return cands, lead, tuning, aspect
+                            bonus=_reason_bonus(tuning) if form == "why" else None, model=model,
+                            typed=typed)
+    return cands, lead, tuning, aspect or detail
 
 
 def asks_an_aspect(searcher: AssistantSearcher, q: Question, c: Context) -> bool:
@@ -819,6 +852,12 @@ def asks_an_aspect(searcher: AssistantSearcher, q: Question, c: Context) -> bool
         return False
     named = set().union(*(searcher.text_tokens(r.title) for r in trials))
     return bool(searcher.text_tokens(q.cues) & c.evidence.terms - named)
+
+
+def _typed(question: str) -> Callable[[str], bool] | None:
+    """Whether a sentence holds a value of the kind the question asks for; None when it asks for none."""
+    types = answer_types(question)
+    return (lambda s: holds_answer_type(s, types)) if types else None
 
 
 def _reason_bonus(tuning: AnswerTuning) -> Callable[[str, Record], float]:

@@ -64,8 +64,10 @@ class AnswerTuning:
     key_chars: int = 400  # budget of the summary, in characters
     key_min_share: float = 0.3  # a sentence scoring below this share of the best is left out (after key_min)
     key_model: bool = True  # score sentences by the fitted model (kb/answer/sentence_model.json) where there is one
-    key_model_min_share: float = 0.15  # key_min_share for the model's probabilities
-    key_repeat_city: float = 0.7  # a second sentence of the same city keeps this share of its score
+    key_model_min_share: float = 0.08  # key_min_share for the model's probabilities
+    key_per_record: int = 2  # sentences one record may give the summary (the lead's records: already full, unless open)
+    key_repeat_record: float = 0.9  # a record's second sentence keeps this share of its score
+    key_repeat_city: float = 0.85  # a second sentence of the same city keeps this share of its score
     key_repeat_doc: float = 0.9  # … of the same document
     key_repeat_phase: float = 0.8  # … of the same phase (a process answer spans its phases)
     key_setup_repeat_phase: float = 0.2  # a roadmap's key points: one phase each, in effect

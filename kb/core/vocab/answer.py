@@ -55,6 +55,7 @@ class AnswerVocab:
     definition_cues: tuple[str, ...]
     definition_patterns: Mapping[str, tuple[str, ...]]
     count_counters: tuple[tuple[str, ...], ...]
+    answer_types: Mapping[str, tuple[tuple[str, ...], re.Pattern]]  # type → (question cues, value pattern)
 
     def fact_label(self, name: str) -> str:
         return self.fact_labels.get(name, name)
@@ -115,4 +116,6 @@ def answer_vocab() -> AnswerVocab:
         definition_cues=tuple(d["definition_cues"]),
         definition_patterns=_tuples(d["definition_patterns"]),
         count_counters=tuple(tuple(g) for g in d["count_counters"]),
+        answer_types=MappingProxyType({k: (tuple(v["cues"]), re.compile(v["pattern"]))
+                                       for k, v in d["answer_types"].items()}),
     )
