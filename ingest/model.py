@@ -30,6 +30,8 @@ class Loc:
     line: int | None = None  # line of a text export, 1-based
     end_line: int | None = None
     printed_page: str | None = None  # the page number printed on that page ("26", "Ⅱ-3"), where there is one
+    end_page: int | None = None  # the last PDF page of a span over several pages (None: one page)
+    end_printed_page: str | None = None  # the number printed on that last page
 
 
 @dataclass(frozen=True)

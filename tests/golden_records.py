@@ -13,7 +13,7 @@ DOCUMENTS = {"juten_keikaku_r7_gaiyou_kihonhoushin.pdf": "juten_keikaku_records.
 
 def records_summary(parsed) -> list[dict]:
     return [{"kind": r.kind, "title": r.title, "section": r.source.section, "page": r.source.page,
-             "printed_page": r.source.printed_page, "numbering": r.fields.get("number") or r.fields.get("numbering"),
+             "printed_page": r.source.printed_page, "end_printed_page": r.source.end_printed_page, "numbering": r.fields.get("number") or r.fields.get("numbering"),
              "chars": len(r.text), "fields": sorted(k for k in r.fields.get("labelled_fields", {}))}
             for r in parsed.records]
 

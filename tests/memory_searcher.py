@@ -17,7 +17,7 @@ from kb.search.nodes import record_search_text
 from kb.search.passages import records_to_passages
 from kb.search.query import QueryAnalysis, analyze, trial_names
 from kb.search.searcher import expand_query, rerank, validate_query
-from kb.search.tokenize import Tokenizer
+from kb.search.tokenize import BackoffTokenizer, Tokenizer
 
 
 class MemorySearcher:
@@ -37,6 +37,7 @@ class MemorySearcher:
         self.passage_bm25.index([self.tokenizer(p.text) for p in self.passage_list] or [[""]], show_progress=False)
         self.passage_vectors = np.asarray(self.embedder.get_text_embedding_batch([p.text for p in self.passage_list]),
                                           dtype=np.float32) if self.passage_list else np.zeros((0, 384), np.float32)
+        self.tokenizer = BackoffTokenizer(self.tokenizer, self.bm25.vocab_dict)  # as the Searcher reads questions
         self.embeddings = 0  # question embeddings computed (one per distinct question)
 
     def _vector(self, query: str) -> np.ndarray:

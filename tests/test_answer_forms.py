@@ -335,8 +335,10 @@ def test_a_record_may_give_a_second_key_sentence_at_a_discount():
 
 
 def test_a_question_word_no_record_holds_is_read_in_its_short_units():
-    """「法律上」 is one Sudachi word that no record writes; the records write 「法律」. The key terms read
-    it in its short units, so the question is not judged to name a topic the documents lack."""
+    """「法律上」 is one Sudachi word that no record writes; the records write 「法律」. The searcher reads
+    it in its short units (kb/search/tokenize.py BackoffTokenizer), so the question matches those
+    records and is not judged to name a topic the documents lack; the records' own words stay whole."""
+    from kb.search.tokenize import Tokenizer
     from kb.answer.pipeline import analyse, key_terms
     recs = [Record(id="c1", kind="context", city=None, phase=None, step=None, scope=None, title="市町村の役割",
                    text="市町村は法律に基づき地域計画を定めるよう努める。", source=REPORT, fields={}),
@@ -344,5 +346,7 @@ def test_a_question_word_no_record_holds_is_read_in_its_short_units():
                    text="国は施策を総合的に推進する。", source=REPORT, fields={})]
     s = MemorySearcher(recs, [])
     q = analyse(s, "市町村って法律上なにをしないといけないの？", 500)
-    assert "法律上" in s.tokenizer(q.text)
+    assert "法律上" in Tokenizer()(q.text) and "法律上" not in s.tokenizer(q.text)
     assert "法律" in key_terms(s, q) and "法律上" not in key_terms(s, q)
+    assert s.tokenizer("市町村は法律に基づき地域計画を定める") == Tokenizer()("市町村は法律に基づき地域計画を定める")
+    assert [h.record.id for h in s.search(q.text, k=1, mode="bm25")] == ["c1"]

@@ -153,7 +153,8 @@ def test_search_returns_result_items_and_applies_filters(client):
     for item in results:
         assert ITEM_KEYS | {"score"} <= set(item)
         assert item["city"] == "熊本市"
-        assert set(item["source"]) == {"document", "section", "page", "lines", "printed_page"}  # domain.md: source.printed_page
+        assert set(item["source"]) == {"document", "section", "page", "lines", "printed_page", "end_page",
+                                       "end_printed_page"}  # domain.md: source.printed_page; a span over pages ends at end_*
 
 
 @pytest.mark.parametrize("body,code", [

@@ -197,6 +197,20 @@ def test_plan_has_a_record_for_every_numbered_section(plan):
     assert plan.understood["unplaced_pages"] == []
 
 
+def test_a_passage_running_onto_the_next_page_cites_both_pages(plan):
+    """④地域における包括的支援体制等の推進 starts on printed page 18 and its 「小学校区や自治会等」 is on
+    page 19: the record cites p.18〜19 (it had cited p.18 only, so a reader sent to page 18 did not
+    find the sentence), and the span survives the store."""
+    from kb.core.records import Source
+    r = next(r for r in plan.records if "小学校区や自治会等" in r.text)
+    assert (r.source.printed_page, r.source.end_printed_page) == ("18", "19")
+    assert (r.source.page, r.source.end_page) == (21, 22)
+    assert r.source.locator() == "p.18〜19"
+    assert Source.from_dict(r.source.to_dict()) == r.source
+    one_page = [x for x in plan.records if x.source.end_page is None and x.source.printed_page]
+    assert one_page and all(x.source.locator() == f"p.{x.source.printed_page}" for x in one_page)
+
+
 def test_plan_contents_list_is_not_taken_for_headings(plan):
     front = [r for r in plan.records if r.source.page == 3]
     assert not front, "the contents page (p.3) must not become records"

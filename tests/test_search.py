@@ -22,7 +22,7 @@ from kb.core.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_TEXT = ROOT / "corpus" / "000_4d4ef3ddf692a859.txt"
 DOMAIN_KEYS = {"id", "kind", "city", "phase", "step", "title", "text", "score", "source"}
-SOURCE_KEYS = {"document", "section", "page", "lines", "printed_page"}  # domain.md: source.printed_page where printed
+SOURCE_KEYS = {"document", "section", "page", "lines", "printed_page", "end_page", "end_printed_page"}  # domain.md: source.printed_page where printed; end_* for a span over pages
 BILINGUAL = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff].*[A-Za-z]{3,}", re.S)
 
 

@@ -127,8 +127,11 @@ export function lineRange(a, b) {
  * differs) or the line of the text export. */
 export function sourceText(r) {
   const s = r.source || {};
-  if (s.printed_page && s.page && String(s.printed_page) !== String(s.page)) return `p.${s.printed_page}（PDF の ${s.page} ページ目）`;
-  if (s.printed_page || s.page) return `p.${s.printed_page || s.page}`;
+  const range = (a, b) => (b != null && String(b) !== String(a) ? `${a}〜${b}` : `${a}`);  // a passage over two pages
+  if (s.printed_page && s.page && String(s.printed_page) !== String(s.page)) {
+    return `p.${range(s.printed_page, s.end_printed_page)}（PDF の ${range(s.page, s.end_page)} ページ目）`;
+  }
+  if (s.printed_page || s.page) return `p.${range(s.printed_page || s.page, s.end_printed_page || s.end_page)}`;
   if (s.lines) return `テキスト版 ${lineRange(s.lines[0], s.lines[1])}`;
   return "";
 }

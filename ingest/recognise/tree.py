@@ -91,7 +91,10 @@ class Candidate:
 
 def _joined(a: Paragraph, b: Paragraph) -> Paragraph:
     end = b.loc.end_line or b.loc.line
-    return Paragraph(a.text + b.text, Loc(a.loc.page, a.loc.line, end, a.loc.printed_page))
+    last, last_printed = (b.loc.end_page, b.loc.end_printed_page) if b.loc.end_page is not None else (b.loc.page, b.loc.printed_page)
+    onto = last is not None and a.loc.page is not None and last != a.loc.page  # a heading run onto the next page
+    return Paragraph(a.text + b.text, Loc(a.loc.page, a.loc.line, end, a.loc.printed_page,
+                                          end_page=last if onto else None, end_printed_page=last_printed if onto else None))
 
 
 def _unbalanced(text: str) -> bool:

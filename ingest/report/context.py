@@ -56,8 +56,14 @@ def span(units: list[Unit]) -> Loc:
     lines = [l.line for l in locs if l.line is not None]
     ends = [l.end_line or l.line for l in locs if l.line is not None]
     first = next((l for l in locs if l.page is not None and l.page == min(pages)), None) if pages else None
+    last_page = max([*pages, *(l.end_page for l in locs if l.end_page is not None)]) if pages else None
+    last = next((l for l in reversed(locs) if l.page is not None and l.page == last_page), None)
+    last_printed = last.printed_page if last else next(
+        (l.end_printed_page for l in reversed(locs) if l.end_page == last_page), None)
+    spans = pages and last_page != min(pages)  # a chunk that runs onto the next page cites both
     return Loc(page=min(pages) if pages else None, line=min(lines) if lines else None,
-               end_line=max(ends) if ends else None, printed_page=first.printed_page if first else None)
+               end_line=max(ends) if ends else None, printed_page=first.printed_page if first else None,
+               end_page=last_page if spans else None, end_printed_page=last_printed if spans else None)
 
 
 def bigrams(s: str) -> set[str]:
@@ -78,7 +84,8 @@ class ParseContext:
 
     def source(self, section: str, loc: Loc) -> Source:
         lines = (loc.line, loc.end_line or loc.line) if loc.line is not None else None
-        return Source(self.document, section, page=loc.page, lines=lines, printed_page=loc.printed_page)
+        return Source(self.document, section, page=loc.page, lines=lines, printed_page=loc.printed_page,
+                      end_page=loc.end_page, end_printed_page=loc.end_printed_page)
 
     def add(self, kind: str, *, city: str | None, section: str, loc: Loc, title: str, text: str,
             step: str | None = None, phase: str | None = None, scope: str | None = None,

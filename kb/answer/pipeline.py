@@ -10,7 +10,6 @@ the evidence does not answer. The assistant needs little of a searcher: ``Assist
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
@@ -226,30 +225,7 @@ def key_terms(searcher: AssistantSearcher, q: Question) -> frozenset[str]:
     terms = {t for t in searcher.tokenizer(q.text) if content(t)}
     for city in q.analysis.cities:
         terms -= set(searcher.tokenizer(city))
-    # a word no record holds is read in its short units where the corpus holds them (法律上 → 法律,
-    # 世界的 → 世界): a derived form the documents do not write is not a topic they lack
-    df = corpus_df(searcher)
-    out = set()
-    for t in terms:
-        if not df.get(t):
-            parts = {p for p in short_units(t) if content(p) and df.get(p)}
-            if parts:
-                out |= parts
-                continue
-        out.add(t)
-    return frozenset(out)
-
-
-def short_units(term: str) -> list[str]:
-    """The term's shortest Sudachi units (mode A, normalised as the index's tokens are)."""
-    tok = getattr(_SHORT, "tok", None)
-    if tok is None:
-        from kb.search.tokenize import Tokenizer
-        tok = _SHORT.tok = Tokenizer("A", subwords=False)
-    return tok(term)
-
-
-_SHORT = threading.local()
+    return frozenset(terms)
 
 
 def _hiragana_only(token: str) -> bool:
@@ -769,7 +745,7 @@ def _who(r: Record) -> str:
         return f"{r.city} {C.step_heading(r.step)}"
     if r.city is None and r.source.printed_page:  # a page of a plan: where it is, not its heading path
         head = r.title.split(" / ")[0]
-        return f"{head if len(head) <= 30 else '資料'}（p.{r.source.printed_page}）"
+        return f"{head if len(head) <= 30 else '資料'}（{r.source.locator()}）"
     if r.kind == "column":
         return f"{r.city} {r.fields.get('organization') or ''}".strip()
     return f"{r.city or '全体'} {r.title if len(r.title) <= 40 else ''}".strip()
@@ -820,7 +796,7 @@ def key_candidates(searcher: AssistantSearcher, q: Question, got: Retrieved, c: 
     typed = _typed(q.cues)
     # a detail the composer's first quotes need not hold (a date, a time, a person, a place, a count, a
     # share; a trial's quotes hold its vendor and cost): they lead with one line and leave their records open
-    detail = bool(set(answer_types(q.cues)) - LEAD_HOLDS)
+    detail = bool(set(answer_types(q.cues)) - LEAD_HOLDS) and not any(w in q.cues for w in V.money_words + V.vendor_words)
     aspect = form == "trial" and (detail or asks_an_aspect(searcher, q, c))
     # a figure, a trial's fields, a profile: the composer's first quotes say it — a city's profile only when
     # the question asks for it (「市原市の担当課は？」), not whenever it names the city

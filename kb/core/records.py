@@ -70,6 +70,8 @@ class Source:
     page: int | None = None  # PDF page (1-based)
     lines: tuple[int, int] | None = None  # text export line range (1-based, inclusive)
     printed_page: str | None = None  # the page number printed on that page ("24"), where there is one
+    end_page: int | None = None  # the last PDF page of a record that runs over several (None: one page)
+    end_printed_page: str | None = None  # the number printed on that last page
 
     @property
     def section_code(self) -> str:
@@ -80,9 +82,10 @@ class Source:
 
     def locator(self) -> str:
         if self.printed_page:
-            return f"p.{self.printed_page}"
+            end = self.end_printed_page if self.end_printed_page and self.end_printed_page != self.printed_page else None
+            return f"p.{self.printed_page}〜{end}" if end else f"p.{self.printed_page}"
         if self.page is not None:
-            return f"p.{self.page}"
+            return f"p.{self.page}〜{self.end_page}" if self.end_page and self.end_page != self.page else f"p.{self.page}"
         if self.lines:
             a, b = self.lines
             return f"l.{a}" if a == b else f"l.{a}-{b}"
@@ -90,13 +93,15 @@ class Source:
 
     def to_dict(self) -> dict[str, Any]:
         return {"document": self.document, "section": self.section, "page": self.page,
-                "lines": list(self.lines) if self.lines else None, "printed_page": self.printed_page}
+                "lines": list(self.lines) if self.lines else None, "printed_page": self.printed_page,
+                "end_page": self.end_page, "end_printed_page": self.end_printed_page}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Source":
         lines = d.get("lines")
         return cls(document=d["document"], section=d.get("section") or "", page=d.get("page"),
-                   lines=tuple(lines) if lines else None, printed_page=d.get("printed_page"))
+                   lines=tuple(lines) if lines else None, printed_page=d.get("printed_page"),
+                   end_page=d.get("end_page"), end_printed_page=d.get("end_printed_page"))
 
 
 @dataclass(frozen=True)
@@ -184,8 +189,9 @@ def _section_words(section: str, limit: int = PATH_PART_CHARS) -> list[str]:
 def place_label(sources: "list[Source]") -> str:
     """Where a reader finds the records: 「p.26」 (the number printed on the page, else the PDF page
     index), 「p.26〜27」, 「テキスト版 638 行目」, 「テキスト版 638〜649 行目」, or ""."""
-    pages = [getattr(s, "printed_page", None) or s.page for s in sources
-             if getattr(s, "printed_page", None) or s.page is not None]
+    pages = [p for s in sources for p in (getattr(s, "printed_page", None) or s.page,
+                                          getattr(s, "end_printed_page", None) or getattr(s, "end_page", None))
+             if p is not None]
     if pages:
         a, b = str(pages[0]), str(pages[-1])
         return f"p.{a}" if a == b else f"p.{a}〜{b}"

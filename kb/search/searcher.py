@@ -31,7 +31,7 @@ from kb.search.filters import check_filters
 from kb.core.records import PHASE_LABELS, Fact, Passage, Record, STEP_NAMES, SearchHit
 from kb.core.settings import Settings
 from kb.core.tuning import AnswerTuning, SearchTuning, tuning_from_dict
-from kb.search.tokenize import Tokenizer
+from kb.search.tokenize import BackoffTokenizer, Tokenizer
 
 MODES = ("hybrid", "bm25", "dense")
 DEFAULT_TUNING = SearchTuning()
@@ -165,7 +165,6 @@ class Searcher:
         self.records, self.by_id, self.facts = list(corpus.records), corpus.by_id, list(corpus.facts)
         self.nodes = [record_to_node(r) for r in self.records]
         self.cities = corpus.cities
-        self.tokenizer = tokenizer
         self.passage_index = passages
         self.terms = terms  # the abbreviations the documents define (kb/search/terms.py)
         if readings is not None:  # the kana lexicon stored with the index, shared with the assistant
@@ -178,6 +177,8 @@ class Searcher:
         self.legs: dict[bool, tuple[BaseRetriever, BaseRetriever, BaseRetriever]] = {}
         t = self.tuning
         self.bm25_scorer = BM25Scorer(bm25, prf=(t.prf_docs, t.prf_terms, t.prf_weight))
+        # questions and lines are read against the index's words (a word it never holds: in its short units)
+        self.tokenizer = BackoffTokenizer(tokenizer, self.bm25_scorer.vocab)
         self._row = {r.id: i for i, r in enumerate(self.records)}  # BM25 and FAISS rows are the records' order
         self._documents = [r.source.document for r in self.records]
         self._unstructured = unstructured_documents(self.records)

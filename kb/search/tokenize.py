@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from kb.core.normalize import map_chars
 from kb.core.vocab import load_json, load_lines
@@ -133,6 +133,37 @@ class Tokenizer:
         if len(s) == 1 and not _KANJI.search(s) and not s.isalnum():
             return
         out.append(s.lower())
+
+
+class BackoffTokenizer:
+    """A tokenizer that reads a word the index never holds in its short units the index does hold
+    (Sudachi's mode A): 「法律上」 → 法律, 「世界的」 → 世界. A question may write a derived form of a
+    word the documents write only plainly; without this it would match nothing (BM25) and count as a
+    topic the documents lack (coverage, refusal). The index's own words are always held, so the
+    records' tokens are unchanged; one-character units are too weak to stand for the word."""
+
+    def __init__(self, base: "Tokenizer", vocab: Any):
+        self.base, self.vocab = base, vocab
+        self._short = Tokenizer("A", subwords=False, phrase_synonyms=base.phrase_synonyms,
+                                token_synonyms=base.token_synonyms, stop_words=base.stop_words)
+        self._memo: dict[str, list[str]] = {}
+
+    def __call__(self, text: str) -> list[str]:
+        out: list[str] = []
+        for t in self.base(text):
+            if t in self.vocab:
+                out.append(t)
+                continue
+            parts = self._memo.get(t)
+            if parts is None:
+                parts = [p for p in self._short(t) if len(p) >= 2 and p in self.vocab and p != t]
+                if len(self._memo) < 100_000:
+                    self._memo[t] = parts
+            out.extend(parts or [t])
+        return out
+
+    def __getattr__(self, name: str) -> Any:  # mode, place_names, prepare…: the base tokenizer's
+        return getattr(self.base, name)
 
 
 _longest = threading.local()

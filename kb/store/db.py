@@ -215,12 +215,17 @@ class Store:
 
 
 _PRINTED = "_printed_page"  # kept with the fields so that the table's columns stay as they are
+_END_PAGE, _END_PRINTED = "_end_page", "_end_printed_page"  # the last page of a record over several
 
 
 def _fields_with_printed_page(r: Record) -> dict:
     fields = dict(r.fields)
     if r.source.printed_page:
         fields[_PRINTED] = r.source.printed_page
+    if r.source.end_page is not None:
+        fields[_END_PAGE] = r.source.end_page
+    if r.source.end_printed_page:
+        fields[_END_PRINTED] = r.source.end_printed_page
     return fields
 
 
@@ -228,10 +233,11 @@ def _row_to_record(r: sqlite3.Row) -> Record:
     lines = (r["line_start"], r["line_end"]) if r["line_start"] is not None else None
     fields = json.loads(r["fields"])
     printed = fields.pop(_PRINTED, None)
+    end_page, end_printed = fields.pop(_END_PAGE, None), fields.pop(_END_PRINTED, None)
     return Record(id=r["id"], kind=r["kind"], city=r["city"], phase=r["phase"], step=r["step"],
                   scope=r["scope"], title=r["title"], text=r["text"],
                   source=Source(r["document_id"], r["section"], page=r["page"], lines=lines,
-                                printed_page=printed),
+                                printed_page=printed, end_page=end_page, end_printed_page=end_printed),
                   fields=fields)
 
 
