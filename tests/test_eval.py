@@ -186,14 +186,17 @@ FROZEN_TEST = ("report_test.jsonl", "awkward_test.jsonl")  # scored, never fitte
 # a little under the figures measured when the floor was set (README, Evaluation): a drop fails CI.
 # stop 16: test split 1 measured 0.735 / 0.926 / 0.815, the fresh test2 split 0.740 / 0.980 / 0.831;
 # stop 17 (footnote records, passage candidates, refitted fusion): 0.721 / 0.897 / 0.807 and
-# 0.780 / 0.920 / 0.846 — test2's hit@5 fell by one question, its hit@1 and MRR rose (README, Figures)
-TEST_FLOOR = {"hit@1": 0.70, "hit@5": 0.88, "mrr@10": 0.78}
+# 0.780 / 0.920 / 0.846 — test2's hit@5 fell by one question, its hit@1 and MRR rose (README, Figures);
+# stop 19 (page spans, short-unit reading, fusion refitted on the third tuning split): 0.765 / 0.897 / 0.827
+# and 0.800 / 0.980 / 0.862
+TEST_FLOOR = {"hit@1": 0.74, "hit@5": 0.88, "mrr@10": 0.80}
 FROZEN_TEST2 = ("report_test2.jsonl",)
-TEST2_FLOOR = {"hit@1": 0.74, "hit@5": 0.90, "mrr@10": 0.81}
+TEST2_FLOOR = {"hit@1": 0.77, "hit@5": 0.94, "mrr@10": 0.83}
 # the national plan's two test splits together (55 questions; gold = document and printed page):
-# measured 0.636 / 0.818 / 0.724 in stop 17, when hybrid first beat the naive pipeline on them
+# measured 0.636 / 0.818 / 0.724 in stop 17, when hybrid first beat the naive pipeline on them;
+# stop 19: 0.673 / 0.927 / 0.794 (a passage over two pages now cites both)
 FROZEN_PLAN = ("plan_test.jsonl", "plan_test2.jsonl")
-PLAN_FLOOR = {"hit@1": 0.60, "hit@5": 0.78, "mrr@10": 0.69}
+PLAN_FLOOR = {"hit@1": 0.64, "hit@5": 0.89, "mrr@10": 0.76}
 
 
 @pytest.mark.slow
