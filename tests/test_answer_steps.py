@@ -390,3 +390,24 @@ def test_a_word_heading_many_other_records_is_not_a_trial_name():
     records += [rec(f"l{i}", "lesson", "甲市", f"地域協議会で{i}件目の協議", "協議した。") for i in range(5)]
     names = trial_names(Corpus.of(records, []))
     assert "地域協議会" not in names and "運営支援" in names
+
+
+def test_asking_what_a_term_is_is_not_a_trial_question_unless_it_names_a_trial(searcher):
+    """「…とは何ですか」 about a term no document defines is answered as the question reads otherwise — not
+    as a trial (「とは何」 had been a trial cue, so 「地域協議会とは何ですか」 quoted a trial's 発注先 line);
+    a question naming a trial of the corpus is still a trial question."""
+    q = analyse(searcher, "声掛けとは何ですか", 500)
+    assert choose_form(q, corpus=searcher.corpus) != "trial"
+    q = analyse(searcher, "民生委員向け研修会とは何ですか", 500)
+    assert choose_form(q, corpus=searcher.corpus) == "trial"
+
+
+def test_a_list_of_web_addresses_is_not_a_key_sentence():
+    from kb.answer.keypoints import record_sentences
+    r = rec("u1", "trial", "甲市", "相談先の周知", "相談先をまとめたページを公開した。\n"
+            "//www.city.example.lg.jp/fuku/a/00/04/1_2.html https://www.city.example.lg.jp/fuku/b.html\n"
+            "詳しくは https://example.jp/a をご覧ください。市内の相談窓口の一覧を掲載している。")
+    sentences = record_sentences(r)
+    assert "相談先をまとめたページを公開した。" in sentences
+    assert not any(s.startswith("//www") for s in sentences)
+    assert any("相談窓口の一覧" in s for s in sentences)

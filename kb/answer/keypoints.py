@@ -96,6 +96,9 @@ def record_sentences(r: Record, min_chars: int = 8, max_chars: int = 160, bracke
     return list(_sentences(texts, min_chars, max_chars, brackets, long_clauses))
 
 
+_URL = re.compile(r"(?:https?:)?//[\x21-\x7e]+|www\.[\x21-\x7e]+")
+
+
 @lru_cache(maxsize=50_000)
 def _sentences(texts: tuple[str, ...], min_chars: int, max_chars: int, brackets: bool,
                long_clauses: bool) -> tuple[str, ...]:
@@ -114,6 +117,8 @@ def _sentences(texts: tuple[str, ...], min_chars: int, max_chars: int, brackets:
                 continue  # a section heading, a table row run together, a pointer to elsewhere (「下記を参照」)
             if sum(ch.isdigit() or ch in ",.%()（）/:：" for ch in s) > len(s) * 0.5:
                 continue  # a row of figures without words is not a sentence
+            if sum(len(u) for u in _URL.findall(s)) > len(s) * 0.5:
+                continue  # a list of web addresses says nothing to read
             seen.add(s)
             out.append(s)
     return tuple(out)
