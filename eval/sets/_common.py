@@ -114,3 +114,23 @@ def q(qid, qtype, question, gold, evidence=(), must=(), **extra):
          "evidence": list(evidence), "must": [list(g) for g in must]}
     d.update(extra)
     return d
+
+
+def probe(rows, every: bool = False) -> None:
+    """Print where each probe term of the refusal rows (id, category, question, terms) occurs in the
+    documents, to check by eye that none of them answers (``every``: also the rows with no hit)."""
+    from check import norm, plan_pages, report_regions
+    rep = report_regions()["__all__"]
+    plan = "".join(plan_pages().values())
+    for i, cat, qq, terms in rows:
+        hits = []
+        for t in terms:
+            nt = norm(t)
+            for name, text in (("report", rep), ("plan", plan)):
+                k = text.find(nt)
+                if k >= 0:
+                    hits.append(f"{t}@{name}×{text.count(nt)}:…{text[max(0, k - 25):k + 35]}…")
+        if hits or every:
+            print(i, cat, qq, "" if hits else "— no hit")
+            for h in hits:
+                print("    ", h)

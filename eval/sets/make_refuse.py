@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_sets  # noqa: E402
+from _common import probe, write_sets  # noqa: E402
 
 # (id, category, question, probe terms: words whose absence/irrelevance in the documents was checked)
 R = [
@@ -146,28 +146,8 @@ def items():
              "expect_no_evidence": True, "note": cat} for i, cat, qq, _ in R]
 
 
-def probe():
-    """Print where each probe term occurs in the documents, to check by eye that none answers."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from check import norm, plan_pages, report_regions
-    rep = report_regions()["__all__"]
-    plan = "".join(plan_pages().values())
-    for i, cat, qq, terms in R:
-        hits = []
-        for t in terms:
-            nt = norm(t)
-            for name, text in (("report", rep), ("plan", plan)):
-                k = text.find(nt)
-                if k >= 0:
-                    hits.append(f"{t}@{name}:…{text[max(0, k - 25):k + 35]}…")
-        if hits:
-            print(i, qq)
-            for h in hits:
-                print("    ", h)
-
-
 if __name__ == "__main__":
     if "--probe" in sys.argv:
-        probe()
+        probe(R)
     else:
         print(write_sets("refuse", items(), key="note"))

@@ -49,7 +49,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, PG, q  # noqa: E402
+from _common import HERE, PG, probe, q  # noqa: E402
 
 
 def G(*printed):
@@ -249,26 +249,8 @@ def write(name: str, items: list[dict]) -> int:
     return len(items)
 
 
-def probe():
-    """Print where each probe term occurs in the documents, to check by eye that none answers."""
-    from check import norm, plan_pages, report_regions
-    rep = report_regions()["__all__"]
-    plan = "".join(plan_pages().values())
-    for i, cat, qq, terms in R:
-        hits = []
-        for t in terms:
-            nt = norm(t)
-            for name, text in (("report", rep), ("plan", plan)):
-                k = text.find(nt)
-                if k >= 0:
-                    hits.append(f"{t}@{name}×{text.count(nt)}:…{text[max(0, k - 25):k + 35]}…")
-        print(i, cat, qq, "" if hits else "— no hit")
-        for h in hits:
-            print("    ", h)
-
-
 if __name__ == "__main__":
     if "--probe" in sys.argv:
-        probe()
+        probe(R, every=True)
     else:
         print({"plan3": write("plan3", Q), "refuse3": write("refuse3", refusals())})
