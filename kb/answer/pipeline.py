@@ -219,10 +219,8 @@ def unknown_places(q: str, known: frozenset[str], tokenizer: Any = None) -> list
 def key_terms(searcher: AssistantSearcher, q: Question) -> frozenset[str]:
     """The question's own topic words: content tokens minus generic and question words, minus the
     named cities; one-character and hiragana-only tokens are too weak to judge coverage by."""
-    def content(t: str) -> bool:
-        return t not in V.generic_terms and len(t) >= 2 and not _hiragana_only(t) and not t.startswith("何")
-
-    terms = {t for t in searcher.tokenizer(q.text) if content(t)}
+    terms = {t for t in searcher.tokenizer(q.text) if t not in V.generic_terms and len(t) >= 2
+             and not _hiragana_only(t) and not t.startswith("何")}
     for city in q.analysis.cities:
         terms -= set(searcher.tokenizer(city))
     return frozenset(terms)
@@ -501,7 +499,7 @@ def compose_fact(c: Context) -> None:
     trials = [r for r in c.top[:3] if r.kind == "trial"]
     # the cost or the vendor of the trial the question is about is its answer: said first, where the
     # key points take it from (the lines with figures follow)
-    if trials and any(w in q for w in V.money_words + V.vendor_words):
+    if trials and asks_cost_or_vendor(q):
         b.statement(C.trial_line(trials[0]), [trials[0]])
     if lines:
         b.heading("資料の記載", 2)
@@ -793,16 +791,18 @@ def key_candidates(searcher: AssistantSearcher, q: Question, got: Retrieved, c: 
     lo, hi = (min(cos.values()), max(cos.values())) if cos else (0.0, 0.0)
     dense = {rid: (v - lo) / (hi - lo) if hi > lo else 1.0 for rid, v in cos.items()}
     lead = list(c.lead)
-    typed = _typed(q.cues)
+    types = answer_types(q.cues)
+    typed = (lambda s: holds_answer_type(s, types)) if types else None
     # a detail the composer's first quotes need not hold (a date, a time, a person, a place, a count, a
-    # share; a trial's quotes hold its vendor and cost): they lead with one line and leave their records open
-    detail = bool(set(answer_types(q.cues)) - LEAD_HOLDS) and not any(w in q.cues for w in V.money_words + V.vendor_words)
-    aspect = form == "trial" and (detail or asks_an_aspect(searcher, q, c))
+    # share; a trial's quotes hold its vendor and cost), or one side of a trial: the lead is one line and
+    # its records stay open to the pick
+    open_lead = (bool(set(types) - LEAD_HOLDS) and not asks_cost_or_vendor(q.cues)) or (
+        form == "trial" and asks_an_aspect(searcher, q, c))
     # a figure, a trial's fields, a profile: the composer's first quotes say it — a city's profile only when
     # the question asks for it (「市原市の担当課は？」), not whenever it names the city
     if form in LEAD_FORMS and not lead and (form != "city" or "profile" in q.analysis.kinds):
         # a trial question about one side of it: the trial's first quote, then what competes
-        n_lead = 1 if aspect or detail else tuning.key_min
+        n_lead = 1 if open_lead else tuning.key_min
         for blk in c.blocks.items:
             if isinstance(blk, Statement) and blk.citations and len(lead) < n_lead:
                 if form != "trial" and any(blk.citations[0] in k.citations for k in lead):
@@ -814,14 +814,14 @@ def key_candidates(searcher: AssistantSearcher, q: Question, got: Retrieved, c: 
                             {r.id: got.passages.get(r.id, ()) for r in pool} if tuning.key_passage else None,
                             bonus=_reason_bonus(tuning) if form == "why" else None, model=model,
                             typed=typed)
-    return cands, lead, tuning, aspect or detail
+    return cands, lead, tuning, open_lead
 
 
 def asks_an_aspect(searcher: AssistantSearcher, q: Question, c: Context) -> bool:
     """A trial question that asks about one side of the trial (「…の参加者アンケートの結果は？」「講師は？」),
     not the trial as a whole nor its cost or vendor: its key terms go beyond the trial's title, so the
     sentences that say that side compete for the key points instead of the trial's 事業内容 leading."""
-    if any(w in q.cues for w in V.money_words + V.vendor_words):
+    if asks_cost_or_vendor(q.cues):
         return False
     trials = [r for r in c.blocks.cited.values() if r.kind == "trial"]
     if not trials:
@@ -830,10 +830,9 @@ def asks_an_aspect(searcher: AssistantSearcher, q: Question, c: Context) -> bool
     return bool(searcher.text_tokens(q.cues) & c.evidence.terms - named)
 
 
-def _typed(question: str) -> Callable[[str], bool] | None:
-    """Whether a sentence holds a value of the kind the question asks for; None when it asks for none."""
-    types = answer_types(question)
-    return (lambda s: holds_answer_type(s, types)) if types else None
+def asks_cost_or_vendor(question: str) -> bool:
+    """The question asks what something cost or who carried it out (費用, いくら, 発注, 委託…)."""
+    return any(w in question for w in V.money_words + V.vendor_words)
 
 
 def _reason_bonus(tuning: AnswerTuning) -> Callable[[str, Record], float]:
