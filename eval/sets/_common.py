@@ -93,11 +93,26 @@ def split(items: list[dict], key: str = "type", balance: bool = False) -> list[d
     return out
 
 
-def write_sets(name: str, items: list[dict], key: str = "type", balance: bool = False) -> dict[str, int]:
+def check_ids(name: str, items: list[dict]) -> None:
     ids = [it["id"] for it in items]
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:
         raise SystemExit(f"{name}: duplicate ids {sorted(dup)}")
+
+
+def write_split(name: str, items: list[dict], part: str) -> int:
+    """Every item into ``{name}_{part}.jsonl`` (a set with no other half), id and split first."""
+    check_ids(name, items)
+    with open(HERE / f"{name}_{part}.jsonl", "w", encoding="utf-8") as f:
+        for it in items:
+            d = {"id": it["id"], "split": part}
+            d.update({k: v for k, v in it.items() if k not in ("id", "split")})
+            f.write(json.dumps(d, ensure_ascii=False) + "\n")
+    return len(items)
+
+
+def write_sets(name: str, items: list[dict], key: str = "type", balance: bool = False) -> dict[str, int]:
+    check_ids(name, items)
     rows = split(items, key, balance)
     counts = {}
     for part in ("tune", "test"):

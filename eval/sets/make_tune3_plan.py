@@ -44,12 +44,11 @@ Run: python eval/sets/make_tune3_plan.py            (writes both files)
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, PG, probe, q  # noqa: E402
+from _common import PG, probe, q, write_split  # noqa: E402
 
 
 def G(*printed):
@@ -236,21 +235,8 @@ def refusals():
              "expect_no_evidence": True, "note": cat} for i, cat, qq, _ in R]
 
 
-def write(name: str, items: list[dict]) -> int:
-    ids = [it["id"] for it in items]
-    dup = {i for i in ids if ids.count(i) > 1}
-    if dup:
-        raise SystemExit(f"{name}: duplicate ids {sorted(dup)}")
-    with open(HERE / f"{name}_tune.jsonl", "w", encoding="utf-8") as f:
-        for it in items:
-            d = {"id": it["id"], "split": "tune"}
-            d.update({k: v for k, v in it.items() if k != "id"})
-            f.write(json.dumps(d, ensure_ascii=False) + "\n")
-    return len(items)
-
-
 if __name__ == "__main__":
     if "--probe" in sys.argv:
         probe(R, every=True)
     else:
-        print({"plan3": write("plan3", Q), "refuse3": write("refuse3", refusals())})
+        print({"plan3": write_split("plan3", Q, "tune"), "refuse3": write_split("refuse3", refusals(), "tune")})

@@ -10,22 +10,13 @@ place, a person, a figure) — the kind of question a system is tempted to refus
 Run: python eval/sets/make_tune3_report.py"""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PG, B, C, L, O, P, S, T, X, q  # noqa: E402
+from _common import PG, B, C, L, O, P, S, T, X, q, write_split  # noqa: E402
 
 F, K, I = "福岡市", "熊本市", "市原市"
-HERE = Path(__file__).resolve().parent
-
-
-def tune(d: dict) -> dict:
-    """id and split first, as in the other generated sets."""
-    out = {"id": d["id"], "split": "tune"}
-    out.update({k: v for k, v in d.items() if k not in ("id", "split")})
-    return out
 
 
 def odd(d: dict, what: str) -> dict:
@@ -263,16 +254,6 @@ FOLLOWUP3 = [
 ]
 
 
-def write(name: str, items: list[dict]) -> None:
-    ids = [d["id"] for d in items]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise SystemExit(f"{name}: duplicate ids {dup}")
-    out = HERE / f"{name}_tune.jsonl"
-    out.write_text("".join(json.dumps(tune(d), ensure_ascii=False) + "\n" for d in items), encoding="utf-8")
-    print(out.name, len(items))
-
-
 if __name__ == "__main__":
-    write("report3", REPORT3)
-    write("followup3", FOLLOWUP3)
+    for name, items in (("report3", REPORT3), ("followup3", FOLLOWUP3)):
+        print(f"{name}_tune.jsonl", write_split(name, items, "tune"))
