@@ -8,12 +8,11 @@ Do not change the content once the files are in use (they are frozen); add new i
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import B, C, HERE, L, O, P, PG, S, T, X, q  # noqa: E402
+from _common import B, C, L, O, P, PG, S, T, X, check_ids, q, write_split  # noqa: E402
 
 FU, KU, IC = "福岡市", "熊本市", "市原市"
 
@@ -363,18 +362,9 @@ def build() -> dict[str, list[dict]]:
 
 def main() -> int:
     sets = build()
-    ids = [d["id"] for items in sets.values() for d in items]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise SystemExit(f"duplicate ids {dup}")
+    check_ids("test2", [d for items in sets.values() for d in items])  # unique across the files too
     for name, items in sets.items():
-        path = HERE / f"{name}_test2.jsonl"
-        with open(path, "w", encoding="utf-8") as f:
-            for it in items:
-                d = {"id": it["id"], "split": "test2"}
-                d.update({k: v for k, v in it.items() if k != "id"})
-                f.write(json.dumps(d, ensure_ascii=False) + "\n")
-        print(f"{path.name}: {len(items)}")
+        print(f"{name}_test2.jsonl: {write_split(name, items, 'test2')}")
     return 0
 
 
