@@ -46,3 +46,14 @@ def test_making_the_embedder_limits_numpys_blas_to_one_thread(tmp_path):
     before, after = json.loads(out.stdout.strip().splitlines()[-1])
     assert before and max(before) == 2
     assert after and max(after) == 1
+
+
+def test_a_bad_blas_thread_count_is_a_clear_settings_error(monkeypatch):
+    import pytest
+    from kb.core.errors import SettingsError
+    from kb.search import embed
+    monkeypatch.setattr(embed, "_BLAS_LIMIT", None)
+    monkeypatch.setenv("PFKB_BLAS_THREADS", "two")
+    with pytest.raises(SettingsError, match="PFKB_BLAS_THREADS"):
+        embed.quiet_blas()
+    assert embed._BLAS_LIMIT is None  # nothing was set: a corrected value applies on the next try

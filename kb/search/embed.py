@@ -175,7 +175,13 @@ def quiet_blas(threads: int | None = None) -> None:
     global _BLAS_LIMIT
     if _BLAS_LIMIT is not None:
         return
-    n = threads if threads is not None else int(os.environ.get("PFKB_BLAS_THREADS", "1") or 1)
+    if threads is None:
+        raw = os.environ.get("PFKB_BLAS_THREADS", "").strip() or "1"
+        if not raw.isdigit() or int(raw) < 1:
+            raise SettingsError(f"PFKB_BLAS_THREADS={raw!r}: 1 以上の整数を指定してください（既定は 1）",
+                                "PFKB_BLAS_THREADS must be a positive integer (default 1)")
+        threads = int(raw)
+    n = threads
     try:
         from threadpoolctl import threadpool_limits
         _BLAS_LIMIT = threadpool_limits(limits=max(1, n), user_api="blas")
