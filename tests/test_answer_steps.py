@@ -411,3 +411,21 @@ def test_a_list_of_web_addresses_is_not_a_key_sentence():
     assert "相談先をまとめたページを公開した。" in sentences
     assert not any(s.startswith("//www") for s in sentences)
     assert any("相談窓口の一覧" in s for s in sentences)
+
+
+def test_a_follow_up_naming_another_document_leaves_the_earlier_city_behind():
+    """「国の計画ではどう書かれてる？」 after a question about 市原市: the plan holds no city, so the earlier
+    topic is carried over without its city (which would pull the answer back into the city's report)."""
+    from kb.answer.followup import Turn, resolve
+    from kb.search.query import analyze
+    cities = frozenset({"市原市", "熊本市"})
+    look = lambda q: analyze(q, cities)  # noqa: E731
+    q = "そういう既存の会議を使うやり方って、国の計画ではどう書かれてる？"
+    history = [Turn("市原は相談機関の連絡会をもとに地域協議会を作ったんだよね")]
+    r = resolve(q, look(q), 3, history, look, document_cities=frozenset())
+    assert r.previous and "市原" not in r.text and "地域協議会" in r.text and "国の計画" in r.text
+    assert not look(r.text).cities
+    kept = resolve(q, look(q), 3, history, look, document_cities=frozenset({"市原市"}))
+    assert "市原" in kept.text  # the named document holds that city: it stays
+    plain = resolve(q, look(q), 3, history, look)  # no document named: the city is carried over as before
+    assert look(plain.text).cities == ("市原市",)

@@ -203,6 +203,22 @@ def test_a_follow_up_is_answered_from_the_earlier_turn(ask, built_settings):
     assert any(c.city == "市原市" and c.kind == "trial" for c in a.citations)
 
 
+def test_a_follow_up_naming_the_national_plan_is_answered_from_it(built_settings):
+    """After a question about 市原市's council, 「国の計画ではどう書かれてる？」 is about the plan: the
+    city is not carried over and the plan's page on existing councils is quoted."""
+    from kb.answer.pipeline import ask as compose
+    from kb.search.searcher import get_searcher
+    a = compose(built_settings, "そういう既存の会議を使うやり方って、国の計画ではどう書かれてる？", use_llm=False,
+                history=[{"question": "市原は重層の相談機関連絡会をもとに地域協議会を作ったんだよね"}])
+    assert not a.no_evidence and a.notes and "市原市" not in a.notes[0].split("を受けて")[1]
+    plan = [r for r in a.citations if r.source.document.startswith("juten")]
+    assert plan and any("既存の会議体" in r.text for r in plan)
+    assert any("既存の会議体" in k.text and any(c in {r.id for r in plan} for c in k.citations) for k in a.summary)
+    s = get_searcher(built_settings)
+    assert s.analyze("国の計画ではどう書かれてる？").documents == ("juten-keikaku-r7",)
+    assert s.analyze("市原市の地域協議会は？").documents == ()
+
+
 def test_http_ask_takes_the_history_and_gives_the_summary(built_settings):
     from fastapi.testclient import TestClient
     from api.app import create_app

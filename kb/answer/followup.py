@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from kb.core.errors import BadQueryError
 from kb.core.vocab.answer import answer_vocab
-from kb.search.query import QueryAnalysis
+from kb.search.query import QueryAnalysis, short_city
 
 V = answer_vocab()
 MAX_TURNS = 10
@@ -77,19 +77,27 @@ def is_followup(question: str, a: QueryAnalysis, own_terms: int, rarest: int | N
 
 def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[Turn],
             analyze: Callable[[str], QueryAnalysis], rarest: int | None = None, common: float = math.inf,
-            names_subject: bool = False) -> Resolved:
+            names_subject: bool = False, document_cities: frozenset[str] | None = None) -> Resolved:
     """The follow-up joined to the last earlier question: a newly named city replaces the earlier
-    one; otherwise the earlier cities and topic are carried over."""
+    one; otherwise the earlier cities and topic are carried over. ``document_cities``: when the
+    follow-up names a document (「国の計画ではどう書かれてる？」), the cities that document holds: an
+    earlier city it does not hold is not carried over (the topic is, without the city)."""
     if not history or not is_followup(question, a, own_terms, rarest, common, names_subject):
         return Resolved(question)
     prev = history[-1].question
+    base = prev  # what the earlier question gives the follow-up
     pa = analyze(prev)
+    if document_cities is not None and not a.cities:
+        dropped = [c for c in pa.cities if c not in document_cities]
+        if dropped:
+            base = drop_places(prev, dropped)
+            pa = analyze(base)
     ask = question.strip()
     for w in V.followup_refer:
         if ask.startswith(w):
             ask = ask[len(w):].lstrip("、,は ")
             break
-    topic = prev.rstrip("？?。！! ")
+    topic = base.rstrip("？?。！! ")
     taken: list[str] = []
     own = ""  # the follow-up's own question, where it asks one of the earlier subject
     if a.cities:
@@ -112,6 +120,15 @@ def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[T
             text = f"{topic}。{ask or question}"
             own = ask or question
     return Resolved(text, tuple(dict.fromkeys(taken)), prev, own)
+
+
+def drop_places(text: str, cities: Sequence[str]) -> str:
+    """The text without these city names (also without their suffix: 「市原は」) and the particle after."""
+    for city in cities:
+        for name in (city, short_city(city)):
+            if len(name) >= 2:
+                text = re.sub(re.escape(name) + r"(?:の場合|では|は|の|で|が|も)?[、,]?", "", text)
+    return text.strip() or text
 
 
 _BARE = re.compile(r"^(?P<x>[^の、。？?！!\s]{2,12}?)(?:は|って|では)?[？?]?$")

@@ -135,7 +135,11 @@ def analyse(searcher: AssistantSearcher, question: str, max_chars: int, history:
     t = tuning or AnswerTuning()
     common = max(t.followup_common_records, t.followup_common_share * len(searcher.corpus.records))
     names_subject = any(name in first.text for name in trial_names(searcher.corpus))
-    r = resolve(q, first.analysis, len(terms), history, searcher.analyze, rarest, common, names_subject)
+    named = first.analysis.documents  # 「国の計画では？」: the earlier turn's city may not be in that document
+    document_cities = frozenset(r.city for r in searcher.corpus.records
+                                if r.city and r.source.document in named) if named else None
+    r = resolve(q, first.analysis, len(terms), history, searcher.analyze, rarest, common, names_subject,
+                document_cities)
     if not r.previous:
         return first
     text = r.text[-max_chars:]

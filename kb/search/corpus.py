@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Iterable
 
 from kb.core.records import Fact, Record
+from kb.search.documents import DocumentInfo
+
+DOCUMENTS_FILE = "documents.json"
 
 
 @dataclass(frozen=True)
@@ -17,12 +20,15 @@ class Corpus:
     facts: tuple[Fact, ...] = ()
     by_id: dict[str, Record] = field(default_factory=dict, compare=False)
     cities: frozenset[str] = frozenset()
+    # what is known of each document beyond its records (title, publisher, region), where the index has it
+    documents: tuple[DocumentInfo, ...] = ()
 
     @classmethod
-    def of(cls, records: Iterable[Record], facts: Iterable[Fact] = ()) -> "Corpus":
+    def of(cls, records: Iterable[Record], facts: Iterable[Fact] = (),
+           documents: Iterable[DocumentInfo] = ()) -> "Corpus":
         recs = tuple(records)
         return cls(records=recs, facts=tuple(facts), by_id={r.id: r for r in recs},
-                   cities=frozenset(r.city for r in recs if r.city))
+                   cities=frozenset(r.city for r in recs if r.city), documents=tuple(documents))
 
     @classmethod
     def load(cls, index_dir: Path) -> "Corpus":
@@ -32,7 +38,10 @@ class Corpus:
         facts_path = index_dir / "facts.jsonl"
         facts = [Fact(**json.loads(line)) for line in open(facts_path, encoding="utf-8") if line.strip()] \
             if facts_path.exists() else []
-        return cls.of(records, facts)
+        docs_path = index_dir / DOCUMENTS_FILE  # an index built before documents were written has none
+        documents = [DocumentInfo.of(d) for d in json.loads(docs_path.read_text(encoding="utf-8"))] \
+            if docs_path.exists() else []
+        return cls.of(records, facts, documents)
 
     def profile(self, city: str) -> Record | None:
         return next((r for r in self.records if r.kind == "profile" and r.city == city), None)

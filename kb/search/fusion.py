@@ -5,7 +5,7 @@ The weights are *fitted* (``pfkb eval --fit``, eval/fit.py) on the tuning split 
 and saved as a small versioned file (kb/search/fusion.json) that the runtime only *reads*; a build
 writes the model into the index manifest and a Searcher ranks with the manifest's model. Features
 are general: ranks and scores of both retrievers and of the best passage, whether the record's
-city / step / phase / kind / scope is the one the question names, the record's kind and length."""
+city / step / phase / kind / scope / document is the one the question names, the record's kind and length."""
 from __future__ import annotations
 
 import json
@@ -36,6 +36,8 @@ FEATURES: tuple[str, ...] = (
     # signal, on sentences); whether the record's document was read without structure (a plan, a web
     # page: no facet can match it), alone and with its passage's rank
     "passage_rrf", "unstructured", "unstructured_passage_rrf",
+    # the record's document is one the question names (「重点計画では」「国の計画では」), or another one
+    "document_named", "other_document",
 )
 
 
@@ -87,6 +89,9 @@ def candidate_features(records: Sequence[Record], bm25: Ranked, dense: Ranked, p
         f[col["phase_match"]] = float(bool(a.phases) and r.phase in a.phases)
         f[col["kind_match"]] = float(bool(a.kinds) and r.kind in a.kinds)
         f[col["scope_match"]] = float(bool(a.scopes) and r.scope in a.scopes)
+        if a.documents:
+            f[col["document_named"]] = float(r.source.document in a.documents)
+            f[col["other_document"]] = float(r.source.document not in a.documents)
         f[col["case_summary"]] = float(a.wants_case and r.kind == "summary")
         f[col["schedule_only"]] = float(bool(r.fields.get("schedule_only")))
         f[col["length"]] = math.log1p(len(r.text)) / math.log(1000)

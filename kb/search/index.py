@@ -2,7 +2,7 @@
 
 data_dir/index/
   CURRENT                 name of the directory in use (replaced atomically)
-  v-<time>-<hash>/        manifest.json, records.jsonl, facts.jsonl, dense.faiss, bm25/,
+  v-<time>-<hash>/        manifest.json, records.jsonl, facts.jsonl, documents.json, dense.faiss, bm25/,
                           passages.jsonl, passages.npy, bm25_passages/ (sentences of the records)
 A build writes a new directory and only then switches CURRENT: a crash
 mid-build leaves the old index serving. Embeddings are cached by content hash
@@ -21,7 +21,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from kb.core.records import Fact, Record
-from kb.search.corpus import Corpus
+from kb.search.corpus import DOCUMENTS_FILE, Corpus
+from kb.search.documents import DocumentInfo
 from kb.core.tuning import AnswerTuning, SearchTuning
 from kb.search.embed import EmbeddingCache, embed_passages, make_embedder
 from kb.core.faults import fault_point
@@ -70,24 +71,29 @@ def build_index(settings: Settings, progress: Progress | None = None, *, force: 
     try:
         records = store.records()
         facts = store.facts()
+        documents = [DocumentInfo.of(d) for d in store.documents()]
         corpus_hash = store.content_hash()
     finally:
         store.close()
-    return write_index(settings, records, facts, corpus_hash, progress, force=force, tuning=tuning)
+    return write_index(settings, records, facts, corpus_hash, progress, force=force, tuning=tuning,
+                       documents=documents)
 
 
 def write_index(settings: Settings, records: Sequence[Record], facts: Sequence[Fact], corpus_hash: str,
                 progress: Progress | None = None, *, force: bool = False, tuning: SearchTuning | None = None,
-                embedder: Any = None) -> dict[str, Any]:
+                embedder: Any = None, documents: Sequence[DocumentInfo] = ()) -> dict[str, Any]:
     """Index these records as a new version of the settings' index (the store-free part of a build:
-    the scale benchmark feeds it synthetic corpora); skip the work when nothing changed."""
+    the scale benchmark feeds it synthetic corpora); skip the work when nothing changed. ``documents``:
+    the documents' titles, publishers and regions (what a question may name a document by)."""
     import faiss
     tuning = tuning or SearchTuning()
     nodes = [record_to_node(r) for r in records]
     texts = [node_text(n) for n in nodes]
     texts_hash = hashlib.sha256("\x00".join(n.node_id + "\x01" + t for n, t in zip(nodes, texts)).encode()).hexdigest()[:16]
+    docs = [d.to_dict() for d in documents]
+    docs_hash = hashlib.sha256(json.dumps(docs, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
     manifest = {**expected_manifest(settings), "corpus_hash": corpus_hash, "texts_hash": texts_hash,
-                "records": len(records), "terms_version": TERMS_VERSION, **tuning_manifest(tuning)}
+                "documents_hash": docs_hash, "records": len(records), "terms_version": TERMS_VERSION, **tuning_manifest(tuning)}
     fusion = load_fusion()  # the fitted ranking model under version control (None: the hand-set re-rank)
     if fusion is not None:
         manifest["fusion"] = fusion.to_dict()
@@ -127,6 +133,7 @@ def write_index(settings: Settings, records: Sequence[Record], facts: Sequence[F
         with open(tmp / "records.jsonl", "w", encoding="utf-8") as f:
             for r in records:
                 f.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+        (tmp / DOCUMENTS_FILE).write_text(json.dumps(docs, ensure_ascii=False, indent=1), encoding="utf-8")
         with open(tmp / "facts.jsonl", "w", encoding="utf-8") as f:
             for fact in facts:
                 f.write(json.dumps(fact.__dict__, ensure_ascii=False) + "\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from kb.core.normalize import squash
 from kb.core.vocab import load_json, unify_spellings
@@ -33,6 +34,12 @@ class QueryAnalysis:
     wants_case: bool = False
     scopes: tuple[str, ...] = ()
     terms: tuple[str, ...] = field(default_factory=tuple)
+    documents: tuple[str, ...] = ()  # the documents the question points at (「重点計画では」「国の計画では」)
+
+
+def short_city(city: str) -> str:
+    """The name without its 市/区/町 suffix (熊本市 → 熊本), as questions often write it."""
+    return _CITY_SUFFIX.sub("", city)
 
 
 def find_cities(query: str, known: set[str] | frozenset[str]) -> tuple[str, ...]:
@@ -72,8 +79,9 @@ def trial_names(records) -> frozenset[str]:
 
 
 def analyze(query: str, known_cities: set[str] | frozenset[str] = frozenset(),
-            trials: frozenset[str] = frozenset()) -> QueryAnalysis:
-    """``trials``: the corpus's trial names (``trial_names``); a question naming one asks for a trial."""
+            trials: frozenset[str] = frozenset(), documents: Any = None) -> QueryAnalysis:
+    """``trials``: the corpus's trial names (``trial_names``); a question naming one asks for a trial.
+    ``documents``: the corpus's document names (kb/search/documents.py ``DocumentNames``)."""
     q = unify_spellings(squash(query))
     steps = tuple(code for code, rxs in STEP_RES.items() if any(rx.search(q) for rx in rxs))
     scopes = tuple(sc for sc, words in SCOPE_WORDS.items() if any(w in q for w in words))
@@ -88,4 +96,5 @@ def analyze(query: str, known_cities: set[str] | frozenset[str] = frozenset(),
     setup = any(w in q for w in SETUP_WORDS) and not steps
     return QueryAnalysis(query=query, cities=find_cities(query, known_cities), steps=steps, phases=phases,
                          kinds=kinds, setup=setup, wants_case=any(w in q for w in CASE_WORDS),
-                         scopes=scopes if len(scopes) == 1 else ())
+                         scopes=scopes if len(scopes) == 1 else (),
+                         documents=documents.named(query) if documents is not None else ())

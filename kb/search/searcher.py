@@ -17,6 +17,7 @@ from llama_index.core.schema import QueryBundle
 
 from kb.core.errors import BadQueryError
 from kb.search.corpus import Corpus
+from kb.search.documents import DocumentInfo, DocumentNames, document_names
 from kb.search.index import read_manifest, require_index, tokens_to_bm25, tuning_manifest, vectors_to_faiss
 from kb.search.manifest import embedder_key
 from kb.core.cache import LRU
@@ -124,12 +125,14 @@ class Searcher:
     @classmethod
     def from_records(cls, settings: Settings, records: Iterable[Record], facts: Iterable[Fact] = (), *,
                      embedder: Any = None, tuning: SearchTuning | None = None,
-                     fusion: FusionModel | None | str = "fitted", cache: bool = True) -> "Searcher":
+                     fusion: FusionModel | None | str = "fitted", cache: bool = True,
+                     documents: Iterable[DocumentInfo] = ()) -> "Searcher":
         """A Searcher over ``records`` built in memory (BM25 and FAISS, nothing written to disk);
         ``embedder`` defaults to the settings' one; ``fusion`` to the fitted model (kb/search/fusion.json)
-        when there is one (``None``: the hand-set re-rank of ``tuning``)."""
+        when there is one (``None``: the hand-set re-rank of ``tuning``); ``documents``: the documents'
+        titles and publishers (what a question may name one by)."""
         from kb.search.embed import EmbeddingCache, embed_passages, make_embedder
-        corpus = Corpus.of(records, facts)
+        corpus = Corpus.of(records, facts, documents)
         tuning = tuning or SearchTuning()
         embedder = embedder or make_embedder(settings)
         texts = [record_search_text(r) for r in corpus.records]
@@ -195,6 +198,7 @@ class Searcher:
         self._record_tokens: dict[str, frozenset[str]] = {}
         self._line_tokens = LRU(50_000)  # tokens of record lines are a property of the index, not of a query
         self._trials: frozenset[str] | None = None  # the corpus's trial names (query analysis), computed once
+        self._document_names: DocumentNames | None = None  # what a question may name a document by, once
 
     def record_tokens(self, record: Record) -> frozenset[str]:
         """The BM25 tokens of a record's search text, computed once per loaded index."""
@@ -409,7 +413,9 @@ class Searcher:
     def analyze(self, query: str) -> QueryAnalysis:
         if self._trials is None:
             self._trials = trial_names(self.records)
-        return analyze(query, self.cities, self._trials)
+        if self._document_names is None:
+            self._document_names = document_names(self.corpus.documents, self.records)
+        return analyze(query, self.cities, self._trials, self._document_names)
 
 
 def validate_query(query: Any, limit: int = MAX_QUERY_CHARS) -> str:
