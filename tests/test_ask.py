@@ -217,6 +217,10 @@ def test_a_follow_up_naming_the_national_plan_is_answered_from_it(built_settings
     s = get_searcher(built_settings)
     assert s.analyze("国の計画ではどう書かれてる？").documents == ("juten-keikaku-r7",)
     assert s.analyze("市原市の地域協議会は？").documents == ()
+    # a city the plan holds no record of is a word of the topic there, not a facet
+    a = s.analyze("重点計画の中に熊本地震って出てきますか")
+    assert a.documents == ("juten-keikaku-r7",) and a.cities == ()
+    assert s.analyze("熊本市の地震の話は？").cities == ("熊本市",)
 
 
 def test_http_ask_takes_the_history_and_gives_the_summary(built_settings):

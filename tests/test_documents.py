@@ -61,3 +61,15 @@ def test_the_analysis_carries_the_named_documents():
     names = DocumentNames([PLAN, REPORT])
     assert analyze("国の計画ではどう書かれてる？", documents=names).documents == ("plan-x",)
     assert analyze("国の計画ではどう書かれてる？").documents == ()
+
+
+def test_the_phrase_that_names_the_document_is_not_searched_for_as_the_topic():
+    from kb.search.query import QueryAnalysis
+    from kb.search.searcher import expand_query
+    names = DocumentNames([PLAN, REPORT])
+    a = analyze("重点計画の中に地震の話は出てきますか", documents=names)
+    assert a.pointers == ("重点計画",)
+    assert "重点計画" not in expand_query(a.query, a) and "地震" in expand_query(a.query, a)
+    about = analyze("重点計画とは？", documents=names)  # asks about the document itself: its name is the topic
+    assert "重点計画" in expand_query(about.query, about)
+    assert "重点計画" in expand_query("重点計画の中に地震", QueryAnalysis("重点計画の中に地震"))

@@ -136,8 +136,7 @@ def analyse(searcher: AssistantSearcher, question: str, max_chars: int, history:
     common = max(t.followup_common_records, t.followup_common_share * len(searcher.corpus.records))
     names_subject = any(name in first.text for name in trial_names(searcher.corpus))
     named = first.analysis.documents  # 「国の計画では？」: the earlier turn's city may not be in that document
-    document_cities = frozenset(r.city for r in searcher.corpus.records
-                                if r.city and r.source.document in named) if named else None
+    document_cities = searcher.corpus.cities_of(named) if named else None
     r = resolve(q, first.analysis, len(terms), history, searcher.analyze, rarest, common, names_subject,
                 document_cities)
     if not r.previous:

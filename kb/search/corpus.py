@@ -43,5 +43,10 @@ class Corpus:
             if docs_path.exists() else []
         return cls.of(records, facts, documents)
 
+    def cities_of(self, documents: Iterable[str]) -> frozenset[str]:
+        """The cities the records of these documents are about."""
+        docs = set(documents)
+        return frozenset(r.city for r in self.records if r.city and r.source.document in docs)
+
     def profile(self, city: str) -> Record | None:
         return next((r for r in self.records if r.kind == "profile" and r.city == city), None)

@@ -93,15 +93,24 @@ class DocumentNames:
     def named(self, query: str) -> tuple[str, ...]:
         """The ids of the documents the question points at (none when it names every document alike, or
         when the knowledge base holds one document only)."""
+        return self.pointed(query)[0]
+
+    def pointed(self, query: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The documents the question points at, and the title phrases it names them by (「重点計画」)."""
         if len(self.documents) < 2:
-            return ()
+            return (), ()
         q = unify_spellings(squash(query))
-        found = [d.id for d in self.documents if any(p in q for p in self.names.get(d.id, ()))]
+        found, words = [], []
+        for d in self.documents:
+            hit = next((p for p in self.names.get(d.id, ()) if p in q), None)  # the longest first
+            if hit:
+                found.append(d.id)
+                words.append(hit)
         for level, cues in self.levels.items():
             if any(c.search(q) for c in cues):
                 found += [d.id for d in self.documents if self.level_of.get(d.id) == level]
         found = list(dict.fromkeys(found))
-        return tuple(found) if len(found) < len(self.documents) else ()
+        return (tuple(found), tuple(words)) if len(found) < len(self.documents) else ((), ())
 
 
 def document_names(documents: Iterable[DocumentInfo], records: Iterable[Any]) -> DocumentNames:

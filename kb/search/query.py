@@ -35,6 +35,7 @@ class QueryAnalysis:
     scopes: tuple[str, ...] = ()
     terms: tuple[str, ...] = field(default_factory=tuple)
     documents: tuple[str, ...] = ()  # the documents the question points at (「重点計画では」「国の計画では」)
+    pointers: tuple[str, ...] = ()  # the title phrases it names them by (「重点計画」): a pointer, not the topic
 
 
 def short_city(city: str) -> str:
@@ -83,6 +84,7 @@ def analyze(query: str, known_cities: set[str] | frozenset[str] = frozenset(),
     """``trials``: the corpus's trial names (``trial_names``); a question naming one asks for a trial.
     ``documents``: the corpus's document names (kb/search/documents.py ``DocumentNames``)."""
     q = unify_spellings(squash(query))
+    docs, pointers = documents.pointed(query) if documents is not None else ((), ())
     steps = tuple(code for code, rxs in STEP_RES.items() if any(rx.search(q) for rx in rxs))
     scopes = tuple(sc for sc, words in SCOPE_WORDS.items() if any(w in q for w in words))
     phases = tuple(code for code, words in PHASE_WORDS.items() if any(w in q for w in words))
@@ -97,4 +99,4 @@ def analyze(query: str, known_cities: set[str] | frozenset[str] = frozenset(),
     return QueryAnalysis(query=query, cities=find_cities(query, known_cities), steps=steps, phases=phases,
                          kinds=kinds, setup=setup, wants_case=any(w in q for w in CASE_WORDS),
                          scopes=scopes if len(scopes) == 1 else (),
-                         documents=documents.named(query) if documents is not None else ())
+                         documents=docs, pointers=pointers)

@@ -7,6 +7,8 @@ Thread-safe: retrievers hold no per-query state; the Sudachi tokenizer is per
 thread and the embedder serialises its own calls."""
 from __future__ import annotations
 
+import dataclasses
+import re
 import threading
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -91,6 +93,9 @@ def rerank(hits: list[SearchHit], a: QueryAnalysis, tuning: SearchTuning = DEFAU
     return sorted(out, key=lambda h: -h.score)
 
 
+_CONTENT_RUN = re.compile(r"[一-龥々ァ-ヴーA-Za-z]{2,}")
+
+
 def expand_query(query: str, a: QueryAnalysis, terms: TermExpander | None = None) -> str:
     """Add the canonical names of the steps and phases the question names, so
     that both retrievers meet the records' own labels (「最初に」 → 担当者の初動), and the other form
@@ -99,6 +104,11 @@ def expand_query(query: str, a: QueryAnalysis, terms: TermExpander | None = None
     # (a question that names what it wants — a trial, a profile… — keeps its own words)
     if terms:
         extra += terms.expansions(query)
+    rest = query
+    for p in a.pointers:  # 「重点計画の中に熊本地震って出てきますか」: the document is named, 熊本地震 is asked
+        rest = rest.replace(p, " ")
+    if _CONTENT_RUN.search(rest):  # 「重点計画とは？」 asks about the document itself: its name stays
+        query = rest
     return query + ("\n" + " ".join(extra) if extra else "")
 
 
@@ -415,7 +425,14 @@ class Searcher:
             self._trials = trial_names(self.records)
         if self._document_names is None:
             self._document_names = document_names(self.corpus.documents, self.records)
-        return analyze(query, self.cities, self._trials, self._document_names)
+        a = analyze(query, self.cities, self._trials, self._document_names)
+        if a.documents and a.cities:
+            # 「重点計画の中に熊本地震って出てきますか」: a city the named documents hold no record of is a
+            # word of the topic there, not the city whose records are asked for
+            held = self.corpus.cities_of(a.documents)
+            if not any(c in held for c in a.cities):
+                a = dataclasses.replace(a, cities=())
+        return a
 
 
 def validate_query(query: Any, limit: int = MAX_QUERY_CHARS) -> str:
