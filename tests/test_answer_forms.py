@@ -350,3 +350,16 @@ def test_a_question_word_no_record_holds_is_read_in_its_short_units():
     assert "法律" in key_terms(s, q) and "法律上" not in key_terms(s, q)
     assert s.tokenizer("市町村は法律に基づき地域計画を定める") == Tokenizer()("市町村は法律に基づき地域計画を定める")
     assert [h.record.id for h in s.search(q.text, k=1, mode="bm25")] == ["c1"]
+
+
+def test_a_two_cell_table_row_is_one_sentence_with_its_label():
+    """「講師 | …理事長 大西連」: the value alone does not say what it is and the label alone says nothing;
+    a row of more cells, or a first cell that is a sentence, is cut as before."""
+    from kb.answer.keypoints import sentence_passage_score, split_sentences
+    got = split_sentences("講師(養成講座) | 認定NPO法人もやい理事長大西連\n調査対象 | 市内のNPO等619団体。回答は145団体。")
+    assert got[:3] == ["講師(養成講座)：認定NPO法人もやい理事長大西連", "調査対象：市内のNPO等619団体。", "回答は145団体。"]
+    assert split_sentences("日付 | 会場 | 人数") == ["日付", "会場", "人数"]
+    assert [p for p in split_sentences("会議を開いた。 | 参加者は20名") if p] == ["会議を開いた。", "参加者は20名"]
+    # the joined row is still found in its passage (the line as written)
+    assert sentence_passage_score("講師(養成講座)：認定NPO法人もやい理事長大西連",
+                                  [("講師(養成講座) | 認定NPO法人もやい理事長大西連", 0.7)]) == 0.7

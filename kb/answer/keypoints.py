@@ -32,7 +32,8 @@ _END = "。！？!?"
 _OPEN, _CLOSE = "（(「『【［", "）)」』】］"
 _LEAD = re.compile(r"^[\s・■□●○◆◇▪\-－–—*📍>]+")
 _HTML = re.compile(r"<[^>]+>")
-_LABEL = re.compile(r"^[^\s:：。、]{2,8}[:：]\s*")  # 「事業内容: 」 before a field's text
+# 「事業内容: 」 before a field's text (a table row's own label, 「調査対象：…」, stays: it says what the value is)
+_LABEL = re.compile(r"^[^\s:：。、]{2,8}:\s*")
 _HEADING = re.compile(r"^(\d+[.．]|[（(]\d+[)）]|第\d+章)")
 
 
@@ -56,7 +57,7 @@ def split_sentences(text: str, brackets: bool = True) -> list[str]:
     if not brackets:
         return [piece for line in _SPLIT.split(text) for piece in _PLAIN_END.split(line)]
     out: list[str] = []
-    for line in _SPLIT.split(text):
+    for line in _lines(text):
         depth, start = 0, 0
         for i, ch in enumerate(line):
             if ch in _OPEN:
@@ -67,6 +68,25 @@ def split_sentences(text: str, brackets: bool = True) -> list[str]:
                 out.append(line[start:i + 1])
                 start = i + 1
         out.append(line[start:])
+    return out
+
+
+_CELL = re.compile(r"\s\|\s")
+ROW_LABEL_CHARS = 24  # the longest first cell of a two-cell row that reads as the row's label
+
+
+def _lines(text: str) -> list[str]:
+    """Lines and table cells; a two-cell row whose first cell is a label (「講師 | …理事長 大西 連」,
+    「調査対象 | 市内のNPO等619団体」) stays one piece, 「label：value」: the value alone does not say what
+    it is, and the label alone says nothing."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        cells = _CELL.split(line)
+        if len(cells) == 2 and cells[1].strip() and 0 < len(cells[0].strip()) <= ROW_LABEL_CHARS \
+                and cells[0].strip()[-1] not in _END and "\t" not in line:
+            out.append(f"{cells[0].strip()}：{cells[1].strip()}")
+        else:
+            out += _SPLIT.split(line)
     return out
 
 
@@ -110,7 +130,7 @@ def _sentences(texts: tuple[str, ...], min_chars: int, max_chars: int, brackets:
             pieces = [c for p in pieces for c in clauses(p.strip(), max_chars)]
         for piece in pieces:
             s = _LEAD.sub("", piece).strip().strip("「」 ").strip()
-            s = _LABEL.sub("", re.sub(r"\s{2,}", " ", s))
+            s = _LEAD.sub("", _LABEL.sub("", re.sub(r"\s{2,}", " ", s))).strip()
             if len(s) < min_chars or len(s) > max_chars or s in seen:
                 continue
             if _HEADING.match(s) or s.count(" / ") >= 2 or any(w in s for w in V.pointer_words):
@@ -198,7 +218,7 @@ PassageScores = Mapping[str, Sequence[tuple[str, float]]]  # record id → (pass
 def sentence_passage_score(sentence: str, passages: Sequence[tuple[str, float]]) -> float | None:
     """The score of the passage that holds the sentence (or that the sentence holds, the best such);
     None when the sentence is not in the record's text (its headline, a field)."""
-    inside = [sc for text, sc in passages if sentence in text]
+    inside = [sc for text, sc in passages if sentence in text or sentence in _CELL.sub("：", text)]  # a row read as 「label：value」
     if inside:
         return max(inside)
     holds = [sc for text, sc in passages if len(text) >= 6 and text in sentence]
@@ -283,6 +303,10 @@ def score_sentences(records: Sequence[Record], terms: frozenset[str], tokens_of:
     return out
 
 
+def _is_headline(c: Candidate) -> bool:
+    return bool(c.record.title) and (c.text == c.record.title or c.text in c.record.title)
+
+
 def pick_key_sentences(cands: Sequence[Candidate], tuning: AnswerTuning, lead: Sequence[KeySentence] = (),
                        label: Callable[[Record], str] | None = None,
                        lead_records_open: bool = False) -> tuple[KeySentence, ...]:
@@ -299,6 +323,7 @@ def pick_key_sentences(cands: Sequence[Candidate], tuning: AnswerTuning, lead: S
     cities: dict[str, int] = {}
     docs: dict[str, int] = {}
     phases: dict[str, int] = {}
+    headlined: set[str] = set()  # the records whose headline is among the picked
     pool = list(cands)
     best = pool[0].score if pool else 0.0
     while pool and len(picked) < tuning.key_max:
@@ -315,6 +340,10 @@ def pick_key_sentences(cands: Sequence[Candidate], tuning: AnswerTuning, lead: S
         if per_record.get(c.record.id, 0) >= tuning.key_per_record or any(c.text in k.text or k.text in c.text
                                                                             for k in picked):
             continue
+        if per_record.get(c.record.id, 0) and (c.record.id in headlined or _is_headline(c)):
+            continue  # a record's headline restates its body: one of the two says it
+        if _is_headline(c):
+            headlined.add(c.record.id)
         if adjusted(c) < best * tuning.key_min_share and len(picked) >= tuning.key_min:
             break
         text = label(c.record) + c.text if label else c.text
