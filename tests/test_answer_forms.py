@@ -363,3 +363,14 @@ def test_a_two_cell_table_row_is_one_sentence_with_its_label():
     # the joined row is still found in its passage (the line as written)
     assert sentence_passage_score("講師(養成講座)：認定NPO法人もやい理事長大西連",
                                   [("講師(養成講座) | 認定NPO法人もやい理事長大西連", 0.7)]) == 0.7
+
+
+def test_a_dated_row_is_a_sentence_and_a_row_of_figures_is_not():
+    from kb.answer.keypoints import record_sentences
+    from kb.core.records import Record, Source
+    r = Record(id="r", kind="trial", city=None, phase=None, step=None, scope=None, title="",
+               text="開催日時 | 令和7年2月14日(金) 14:00~15:30\n12,345 | 23.4% | (100)\n参加者 | 45名",
+               source=Source(document="d", section="1."))
+    got = record_sentences(r)
+    assert "開催日時：令和7年2月14日(金) 14:00~15:30" in got
+    assert not any("12,345" in s for s in got)

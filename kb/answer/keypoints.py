@@ -71,6 +71,8 @@ def split_sentences(text: str, brackets: bool = True) -> list[str]:
     return out
 
 
+_WORD_CHAR = re.compile(r"[一-龥々ぁ-ゖァ-ヴーA-Za-z]")
+MIN_WORD_CHARS = 4
 _CELL = re.compile(r"\s\|\s")
 ROW_LABEL_CHARS = 24  # the longest first cell of a two-cell row that reads as the row's label
 
@@ -135,8 +137,8 @@ def _sentences(texts: tuple[str, ...], min_chars: int, max_chars: int, brackets:
                 continue
             if _HEADING.match(s) or s.count(" / ") >= 2 or any(w in s for w in V.pointer_words):
                 continue  # a section heading, a table row run together, a pointer to elsewhere (「下記を参照」)
-            if sum(ch.isdigit() or ch in ",.%()（）/:：" for ch in s) > len(s) * 0.5:
-                continue  # a row of figures without words is not a sentence
+            if sum(1 for ch in s if _WORD_CHAR.match(ch)) < max(MIN_WORD_CHARS, len(s) * 0.25):
+                continue  # a row of figures without words is not a sentence (「開催日時：令和7年2月14日…」 is)
             if sum(len(u) for u in _URL.findall(s)) > len(s) * 0.5:
                 continue  # a list of web addresses says nothing to read
             seen.add(s)
