@@ -429,3 +429,21 @@ def test_a_follow_up_naming_another_document_leaves_the_earlier_city_behind():
     assert "市原" in kept.text  # the named document holds that city: it stays
     plain = resolve(q, look(q), 3, history, look)  # no document named: the city is carried over as before
     assert look(plain.text).cities == ("市原市",)
+
+
+def test_a_follow_up_asking_about_the_other_cities_takes_them_from_the_knowledge_base():
+    """「他の2市は地域協議会どうなってる？」 after a question about 市原市: the two cities with the most records
+    after it; 「ほかの自治体は？」 without a count: the cities with a fair share of records; none of fifty."""
+    from kb.answer.followup import Turn, other_cities, resolve
+    from kb.search.query import analyze
+    counts = {"市原市": 40, "熊本市": 50, "福岡市": 45, "呉市": 3, "福山市": 2}
+    look = lambda q: analyze(q, set(counts))  # noqa: E731
+    q = "他の2市は地域協議会どうなってる？"
+    r = resolve(q, look(q), 1, [Turn("市原市は地域協議会を何をベースに作ったの？")], look, cities=counts)
+    assert r.previous and set(look(r.text).cities) == {"熊本市", "福岡市"} and "地域協議会" in r.text
+    assert "熊本市、福岡市" in r.note
+    assert other_cities("ほかの自治体ではどう？", ["市原市"], counts) == ["熊本市", "福岡市"]
+    assert other_cities("他の三つの市は？", ["市原市"], counts) == ["熊本市", "福岡市", "呉市"]
+    assert other_cities("地域協議会はどう？", ["市原市"], counts) == []
+    many = {f"市{i}": 10 for i in range(50)}
+    assert other_cities("ほかの自治体は？", ["市0"], many) == []

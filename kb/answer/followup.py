@@ -64,6 +64,8 @@ def is_followup(question: str, a: QueryAnalysis, own_terms: int, rarest: int | N
     q = question.strip()
     if any(q.startswith(w) for w in V.followup_refer) or any(w in q for w in V.followup_refer_inside):
         return True
+    if not a.cities and V.followup_others.search(q):
+        return True  # 「他の2市は？」: the cities the earlier turn did not name
     if a.setup or a.steps:
         return False
     if a.cities:
@@ -77,11 +79,13 @@ def is_followup(question: str, a: QueryAnalysis, own_terms: int, rarest: int | N
 
 def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[Turn],
             analyze: Callable[[str], QueryAnalysis], rarest: int | None = None, common: float = math.inf,
-            names_subject: bool = False, document_cities: frozenset[str] | None = None) -> Resolved:
+            names_subject: bool = False, document_cities: frozenset[str] | None = None,
+            cities: Sequence[str] = ()) -> Resolved:
     """The follow-up joined to the last earlier question: a newly named city replaces the earlier
     one; otherwise the earlier cities and topic are carried over. ``document_cities``: when the
     follow-up names a document (「国の計画ではどう書かれてる？」), the cities that document holds: an
-    earlier city it does not hold is not carried over (the topic is, without the city)."""
+    earlier city it does not hold is not carried over (the topic is, without the city). ``cities``: the
+    knowledge base's cities, in their order: 「他の2市は？」 asks the earlier question of the others."""
     if not history or not is_followup(question, a, own_terms, rarest, common, names_subject):
         return Resolved(question)
     prev = history[-1].question
@@ -100,6 +104,16 @@ def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[T
     topic = base.rstrip("？?。！! ")
     taken: list[str] = []
     own = ""  # the follow-up's own question, where it asks one of the earlier subject
+    others = other_cities(question, pa.cities, cities) if pa.cities and not a.cities else []
+    if others:
+        # 「市原市は地域協議会を何をベースに作ったの？」→「他の2市は地域協議会どうなってる？」
+        names = "、".join(others)
+        for old in pa.cities:
+            topic = topic.replace(old, names, 1) if old in topic else topic.replace(short_city(old), names, 1)
+        rest = V.followup_others.sub("", ask).lstrip("はでのも、 ")
+        taken.append(names)
+        text = f"{names}の{rest}" if own_terms else topic + "？"  # its own question of them, or the earlier one
+        return Resolved(text, tuple(taken), prev, f"{names}の{rest}" if own_terms else "")
     if a.cities:
         if pa.cities:
             for old in pa.cities:
@@ -120,6 +134,27 @@ def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[T
             text = f"{topic}。{ask or question}"
             own = ask or question
     return Resolved(text, tuple(dict.fromkeys(taken)), prev, own)
+
+
+_KANJI_DIGITS = {ch: i for i, ch in enumerate("〇一二三四五六七八九")}
+
+
+def other_cities(question: str, earlier: Sequence[str], cities: Mapping[str, int] | Sequence[str]) -> list[str]:
+    """「他の2市は？」: the two cities after the earlier ones with the most records (``cities``: each city's
+    record count, or the cities in order); 「ほかの自治体は？」: those with at least a share of the records the
+    earlier city has; none when that is more than a handful (the others of fifty are no subject)."""
+    m = V.followup_others.search(question)
+    if not m:
+        return []
+    counts = dict(cities) if isinstance(cities, Mapping) else {c: len(cities) - i for i, c in enumerate(cities)}
+    rest = sorted((c for c in counts if c not in earlier), key=lambda c: -counts[c])
+    n = m.group("n")
+    if n:
+        k = int("".join(str(_KANJI_DIGITS.get(ch, ch)) for ch in n).translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+        return rest[:k] if 0 < k <= V.followup_others_max else []
+    base = max((counts.get(c, 0) for c in earlier), default=0)
+    rest = [c for c in rest if counts[c] >= V.followup_others_share * base]
+    return rest if len(rest) <= V.followup_others_max else []
 
 
 def drop_places(text: str, cities: Sequence[str]) -> str:

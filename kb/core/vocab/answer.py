@@ -45,6 +45,9 @@ class AnswerVocab:
     followup_refer_inside: tuple[str, ...]
     followup_note: str
     followup_short: int
+    followup_others: re.Pattern[str]  # 「他の2市は？」「ほかの自治体では？」: the cities the earlier turn did not name
+    followup_others_max: int
+    followup_others_share: float  # without a count, the others are the cities with this share of the records the earlier one has
     kana_share: float
     latin_share: float
     short_chars: int
@@ -106,6 +109,9 @@ def answer_vocab() -> AnswerVocab:
         followup_refer_inside=tuple(d["followup_refer_inside"]),
         followup_note=d["followup_note"],
         followup_short=int(d["followup_short"]),
+        followup_others=re.compile(d["followup_others"]),
+        followup_others_max=int(d["followup_others_max"]),
+        followup_others_share=float(d["followup_others_share"]),
         kana_share=float(d["kana_share"]),
         latin_share=float(d["latin_share"]),
         short_chars=int(d["short_chars"]),
