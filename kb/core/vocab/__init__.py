@@ -19,6 +19,8 @@ one per concern, each loaded once:
   export.json       labels of the exports: each step's aim, CSV columns, chart legend, table headers
   labels.json       labels shown to users: record kinds on the browse pages, recogniser names
   api_messages.json the HTTP service's Japanese messages: validation errors, error statuses
+  documents.json    how a question names a document by its level of government (「国の計画では」),
+                    and what makes a title phrase a document's name (kb/search/documents.py)
 Each JSON table carries a ``_doc`` entry that says what its keys mean."""
 from __future__ import annotations
 
