@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from kb.core.errors import BadQueryError
+from kb.core.normalize import map_chars
 from kb.core.vocab.answer import answer_vocab
 from kb.search.query import QueryAnalysis, short_city
 
@@ -80,12 +81,12 @@ def is_followup(question: str, a: QueryAnalysis, own_terms: int, rarest: int | N
 def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[Turn],
             analyze: Callable[[str], QueryAnalysis], rarest: int | None = None, common: float = math.inf,
             names_subject: bool = False, document_cities: frozenset[str] | None = None,
-            cities: Sequence[str] = ()) -> Resolved:
+            cities: Mapping[str, int] | None = None) -> Resolved:
     """The follow-up joined to the last earlier question: a newly named city replaces the earlier
     one; otherwise the earlier cities and topic are carried over. ``document_cities``: when the
     follow-up names a document (「国の計画ではどう書かれてる？」), the cities that document holds: an
     earlier city it does not hold is not carried over (the topic is, without the city). ``cities``: the
-    knowledge base's cities, in their order: 「他の2市は？」 asks the earlier question of the others."""
+    knowledge base's cities and their record counts: 「他の2市は？」 asks the earlier question of the others."""
     if not history or not is_followup(question, a, own_terms, rarest, common, names_subject):
         return Resolved(question)
     prev = history[-1].question
@@ -104,7 +105,7 @@ def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[T
     topic = base.rstrip("？?。！! ")
     taken: list[str] = []
     own = ""  # the follow-up's own question, where it asks one of the earlier subject
-    others = other_cities(question, pa.cities, cities) if pa.cities and not a.cities else []
+    others = other_cities(question, pa.cities, cities) if cities and pa.cities and not a.cities else []
     if others:
         # 「市原市は地域協議会を何をベースに作ったの？」→「他の2市は地域協議会どうなってる？」
         names = "、".join(others)
@@ -139,18 +140,17 @@ def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[T
 _KANJI_DIGITS = {ch: i for i, ch in enumerate("〇一二三四五六七八九")}
 
 
-def other_cities(question: str, earlier: Sequence[str], cities: Mapping[str, int] | Sequence[str]) -> list[str]:
-    """「他の2市は？」: the two cities after the earlier ones with the most records (``cities``: each city's
-    record count, or the cities in order); 「ほかの自治体は？」: those with at least a share of the records the
-    earlier city has; none when that is more than a handful (the others of fifty are no subject)."""
+def other_cities(question: str, earlier: Sequence[str], counts: Mapping[str, int]) -> list[str]:
+    """「他の2市は？」: the two cities after the earlier ones with the most records (``counts``: each city's
+    record count); 「ほかの自治体は？」: those with at least a share of the records the earlier city has;
+    none when that is more than a handful (the others of fifty are no subject)."""
     m = V.followup_others.search(question)
     if not m:
         return []
-    counts = dict(cities) if isinstance(cities, Mapping) else {c: len(cities) - i for i, c in enumerate(cities)}
     rest = sorted((c for c in counts if c not in earlier), key=lambda c: -counts[c])
     n = m.group("n")
     if n:
-        k = int("".join(str(_KANJI_DIGITS.get(ch, ch)) for ch in n).translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+        k = int("".join(str(_KANJI_DIGITS.get(ch, ch)) for ch in map_chars(n)))  # ２ → 2 (NFKC), 二 → 2
         return rest[:k] if 0 < k <= V.followup_others_max else []
     base = max((counts.get(c, 0) for c in earlier), default=0)
     rest = [c for c in rest if counts[c] >= V.followup_others_share * base]

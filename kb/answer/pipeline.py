@@ -9,8 +9,6 @@ Answer forms: setup (roadmap), step, city, fact, compare, partner, trial, genera
 the evidence does not answer. The assistant needs little of a searcher: ``AssistantSearcher``."""
 from __future__ import annotations
 
-from collections import Counter
-
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
@@ -139,9 +137,8 @@ def analyse(searcher: AssistantSearcher, question: str, max_chars: int, history:
     names_subject = any(name in first.text for name in trial_names(searcher.corpus))
     named = first.analysis.documents  # 「国の計画では？」: the earlier turn's city may not be in that document
     document_cities = searcher.corpus.cities_of(named) if named else None
-    cities = Counter(rec.city for rec in searcher.corpus.records if rec.city)  # 「他の2市は？」 picks from these
     r = resolve(q, first.analysis, len(terms), history, searcher.analyze, rarest, common, names_subject,
-                document_cities, cities)
+                document_cities, searcher.corpus.city_records)  # 「他の2市は？」 picks from these
     if not r.previous:
         return first
     text = r.text[-max_chars:]

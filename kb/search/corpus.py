@@ -4,7 +4,9 @@ without loading FAISS or the embedder."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
@@ -42,6 +44,11 @@ class Corpus:
         documents = [DocumentInfo.of(d) for d in json.loads(docs_path.read_text(encoding="utf-8"))] \
             if docs_path.exists() else []
         return cls.of(records, facts, documents)
+
+    @cached_property
+    def city_records(self) -> Counter[str]:
+        """How many records each city has (computed once per loaded corpus)."""
+        return Counter(r.city for r in self.records if r.city)
 
     def cities_of(self, documents: Iterable[str]) -> frozenset[str]:
         """The cities the records of these documents are about."""
