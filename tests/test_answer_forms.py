@@ -374,3 +374,35 @@ def test_a_dated_row_is_a_sentence_and_a_row_of_figures_is_not():
     got = record_sentences(r)
     assert "開催日時：令和7年2月14日(金) 14:00~15:30" in got
     assert not any("12,345" in s for s in got)
+
+
+def test_the_key_points_give_the_field_the_question_asks_for():
+    """「それっていつ？」 of a trial: the trial's 「開催日時：…」 line joins the key points after the trial's
+    first one, though a picked sentence mentions another date (「令和4年度の立ち上げ後初の…」); an asked
+    field already picked, a question asking for no kind of value and a field of a record the key
+    points do not quote change nothing."""
+    from kb.answer.keypoints import Candidate, KeySentence
+    from kb.answer.pipeline import asks_field, with_asked_value
+    t = rec("t1", "trial", "甲市", "PF会議", "")
+    other = rec("t2", "trial", "乙市", "研修", "")
+    when = Candidate("開催日時：令和7年2月14日(金) 14:00〜15:30", t, 0, 0, 0, 0.3)
+    cands = [Candidate("事業内容: 令和4年度の立ち上げ後初の会議を開いた。", t, 0, 0, 0, 0.9), when,
+             Candidate("実施時期: 3/1:開催", other, 0, 0, 0, 0.8)]
+    picked = (KeySentence("甲市: 事業内容: 令和4年度の立ち上げ後初の会議を開いた。", ("t1",)),
+              KeySentence("乙市: 研修を開いた。", ("t2",)))
+    tuning = AnswerTuning(key_max=3, key_min=1, key_chars=400)
+    assert asks_field(when.text, ("date",)) and not asks_field(cands[0].text, ("date",))
+    got = with_asked_value(picked, cands, ("date",), tuning, records=1)
+    assert [k.text for k in got] == [picked[0].text, "甲市: " + when.text, picked[1].text]
+    assert with_asked_value(got, cands, ("date",), tuning) == got  # already said
+    assert with_asked_value(picked, cands, (), tuning) == picked  # no kind of value asked
+    assert with_asked_value(picked[1:], cands[:2], ("date",), tuning) == picked[1:]  # not a quoted record's field
+    full = with_asked_value(picked, cands, ("date",), AnswerTuning(key_max=2, key_min=1, key_chars=400), records=1)
+    assert [k.text for k in full] == [picked[0].text, "甲市: " + when.text]  # the last point gives way
+
+
+def test_a_follow_up_note_names_the_earlier_question_once():
+    from kb.answer.followup import Resolved
+    q = "甲市はPF会議と同じ日にレクチャー会もやったんですよね"
+    assert Resolved(q + "。いつ？", (q,), q).note.count(q) == 1
+    assert "乙市" in Resolved("乙市の" + q, ("乙市の" + q,), q).note

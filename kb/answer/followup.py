@@ -34,8 +34,11 @@ class Resolved:
     def note(self) -> str:
         if not self.previous:
             return ""
-        what = "、".join(f"「{t}」" for t in self.taken)
-        return V.followup_note.format(previous=self.previous, taken=what or f"「{self.previous}」")
+        same = self.previous.rstrip("？?。！! ")
+        taken = [t for t in self.taken if t.rstrip("？?。！! ") != same]  # the earlier question itself is said once
+        if not taken:
+            return V.followup_note_plain.format(previous=self.previous)
+        return V.followup_note.format(previous=self.previous, taken="、".join(f"「{t}」" for t in taken))
 
 
 def read_history(history: Any) -> tuple[Turn, ...]:
@@ -131,7 +134,7 @@ def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[T
             taken.append(swapped)
             text = swapped + "？"
         else:
-            taken += list(pa.cities) + [topic]
+            taken += [c for c in pa.cities if c not in topic] + [topic]
             text = f"{topic}。{ask or question}"
             own = ask or question
     return Resolved(text, tuple(dict.fromkeys(taken)), prev, own)

@@ -10,6 +10,7 @@ the evidence does not answer. The assistant needs little of a searcher: ``Assist
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
@@ -762,10 +763,43 @@ def key_points(searcher: AssistantSearcher, q: Question, got: Retrieved, c: Cont
     cross-city lessons, one phase each."""
     cands, lead, tuning, lead_open = key_candidates(searcher, q, got, c, form, tuning)
     picked = pick_key_sentences(cands, tuning, lead=lead, label=city_label, lead_records_open=lead_open)
+    picked = with_asked_value(picked, cands, answer_types(q.cues), tuning)
     if form == "setup":  # the roadmap's key points in the order of its phases
         phase = {k.record.id: k.record.phase for k in cands}
         picked = tuple(sorted(picked, key=lambda k: PHASE_ORDER.get(phase.get(k.citations[0]), 9)))
     return picked
+
+
+def with_asked_value(picked: tuple[KeySentence, ...], cands: Sequence[Candidate], types: Sequence[str],
+                     tuning: AnswerTuning, records: int = 2) -> tuple[KeySentence, ...]:
+    """The key points give the field the question asks for: when a record the first ``records`` key
+    points quote has a labelled line whose label names the asked kind of value (「実施時期: 2/14:開催」 for
+    「いつ？」) and no key point states it, the best-scored such line takes the place after the first key
+    point of its record (the last key point gives way when the points are full). A date elsewhere in a
+    picked sentence (「令和4年度の立ち上げ後初の…」) is not the one asked for."""
+    if not types or not picked:
+        return picked
+    top = [rid for k in picked for rid in k.citations][:records]
+    fields = [c for c in cands if c.record.id in top and asks_field(c.text, types)]
+    if not fields or any(f.text in k.text for f in fields for k in picked):
+        return picked
+    best = fields[0]
+    at = next(i + 1 for i, k in enumerate(picked) if best.record.id in k.citations)
+    out = list(picked)
+    out.insert(at, KeySentence(city_label(best.record) + best.text, (best.record.id,), round(best.score, 4)))
+    while len(out) > tuning.key_max or (sum(len(k.text) for k in out) > tuning.key_chars and len(out) > tuning.key_min):
+        out.pop(-1 if at < len(out) - 1 else -2)
+    return tuple(out)
+
+
+_FIELD = re.compile(r"^([^:：。、]{1,12})[:：]")
+
+
+def asks_field(sentence: str, types: Sequence[str]) -> bool:
+    """A labelled line whose label names the kind of value asked for (「実施時期: 2/14:開催」 for 「いつ？」,
+    「費用: …」 for 「いくら？」): the label holds one of that type's cue words (answer.json answer_types)."""
+    m = _FIELD.match(sentence)
+    return bool(m) and any(cue in m.group(1) for t in types for cue in V.answer_types[t][0])
 
 
 def key_candidates(searcher: AssistantSearcher, q: Question, got: Retrieved, c: Context, form: str,
