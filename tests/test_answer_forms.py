@@ -392,6 +392,9 @@ def test_the_key_points_give_the_field_the_question_asks_for():
               KeySentence("乙市: 研修を開いた。", ("t2",)))
     tuning = AnswerTuning(key_max=3, key_min=1, key_chars=400)
     assert asks_field(when.text, ("date",)) and not asks_field(cands[0].text, ("date",))
+    assert asks_field("講師(つながりサポーター養成講座)：認定NPO法人もやい理事長大西連", ("person",))  # its aside left out
+    assert asks_field("場所：県民交流会館パレア10階", ("place",))
+    assert not asks_field("会場費用:県民会館パレア(約1.3万円)", ("place",))  # a cost: the label's head is 費用
     got = with_asked_value(picked, cands, ("date",), tuning, records=1)
     assert [k.text for k in got] == [picked[0].text, "甲市: " + when.text, picked[1].text]
     assert with_asked_value(got, cands, ("date",), tuning) == got  # already said

@@ -792,14 +792,20 @@ def with_asked_value(picked: tuple[KeySentence, ...], cands: Sequence[Candidate]
     return tuple(out)
 
 
-_FIELD = re.compile(r"^([^:：。、]{1,12})[:：]")
+_FIELD = re.compile(r"^([^:：。、]{1,24}?)\s*[:：]")
+_ASIDE = re.compile(r"[(（][^()（）]*[)）]")
 
 
 def asks_field(sentence: str, types: Sequence[str]) -> bool:
-    """A labelled line whose label names the kind of value asked for (「実施時期: 2/14:開催」 for 「いつ？」,
-    「費用: …」 for 「いくら？」): the label holds one of that type's cue words (answer.json answer_types)."""
+    """A labelled line whose label names the kind of value asked for: the label, its aside in brackets
+    left out, ends with one of that type's cue words (answer.json answer_types) — 「実施時期: 2/14:開催」
+    for 「いつ？」, 「講師(…)：…理事長」 for 「講師はどなた」, 「場所：…10階」 for 「会場はどこ」; 「会場費用:…」
+    is a cost, its head being 費用."""
     m = _FIELD.match(sentence)
-    return bool(m) and any(cue in m.group(1) for t in types for cue in V.answer_types[t][0])
+    if not m:
+        return False
+    label = _ASIDE.sub("", m.group(1)).strip()
+    return bool(label) and any(label.endswith(cue) for t in types for cue in V.answer_types[t][0])
 
 
 def key_candidates(searcher: AssistantSearcher, q: Question, got: Retrieved, c: Context, form: str,
