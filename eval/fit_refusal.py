@@ -59,7 +59,7 @@ def feature_rows(settings, questions: list[Question]):
         if not documents_held(q, documents):
             continue
         qq = analyse(s, q.question, settings.max_question_chars, read_history(q.extra.get("history") or []))
-        if unknown_places(qq.text, s.corpus.cities, s.tokenizer) and not qq.analysis.cities:
+        if unknown_places(qq.text, s.corpus.cities, s.tokenizer, s.corpus.text) and not qq.analysis.cities:
             continue
         if is_english(qq.shown):
             continue  # asked in English: the request to ask in Japanese answers it, whatever the evidence

@@ -81,6 +81,22 @@ def test_a_municipality_named_in_kana_is_known_by_its_place_name(searcher):
     assert a.no_evidence and "さいたま市" in a.answer
 
 
+def test_a_place_is_unknown_by_what_the_corpus_writes_not_by_its_suffix(searcher):
+    """A place the corpus's text writes is held though no record is about it (内閣府 ends in 府, the plan
+    quotes 鳥取県); a bare place name it never writes is not (「浜松では」); a country is no municipality."""
+    from kb.answer.pipeline import unknown_places
+    text = "内閣府は鳥取県からの意見を聴いた。甲市の取組。"
+    known = frozenset({"甲市"})
+    assert unknown_places("鳥取県はヒアリングで何と言いましたか", known, searcher.tokenizer) == ["鳥取県"]
+    assert unknown_places("鳥取県はヒアリングで何と言いましたか", known, searcher.tokenizer, text) == []
+    assert unknown_places("内閣府の交付金はいつ申請しますか", known, searcher.tokenizer, text) == []
+    assert unknown_places("浜松ではPFをどう立ち上げましたか", known, searcher.tokenizer) == []
+    assert unknown_places("浜松ではPFをどう立ち上げましたか", known, searcher.tokenizer, text) == ["浜松"]
+    assert unknown_places("イギリスでは孤独をどう定義していますか", known, searcher.tokenizer, text) == []
+    a = answer_question(searcher, "浜松ではPFの立ち上げをどう進めましたか")
+    assert a.no_evidence and "浜松" in a.answer
+
+
 def test_a_question_outside_the_records_is_refused(searcher):
     a = answer_question(searcher, "生活保護の申請に必要な書類は？")
     assert a.no_evidence and a.question_type == "out_of_scope"

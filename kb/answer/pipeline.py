@@ -204,17 +204,22 @@ class Evidence:
     p_unanswerable: float | None = None  # the fitted model's probability, where one is used
 
 
-def unknown_places(q: str, known: frozenset[str], tokenizer: Any = None) -> list[str]:
+def unknown_places(q: str, known: frozenset[str], tokenizer: Any = None, corpus_text: str | None = None) -> list[str]:
     """Municipality-like names in the question that the corpus does not hold (「札幌市では…」; with the
-    tokenizer, also the place names Sudachi knows, kana ones among them: 「さいたま市の…」)."""
+    tokenizer, also the place names Sudachi knows, kana ones among them: 「さいたま市の…」). With the
+    corpus's text: a place its text writes is held, though no record is about it (「鳥取県は…」 of a plan
+    that quotes the prefecture), and a bare place name it never writes is not (「浜松では…」)."""
     out = []
     names = [m.group(1) for m in V.place_pattern.finditer(q)]
     if tokenizer is not None and hasattr(tokenizer, "place_names"):
-        names += [n for n in tokenizer.place_names(q) if n not in names]
+        found = tokenizer.place_names(q, bare=True) if corpus_text is not None else tokenizer.place_names(q)
+        names += [n for n in found if n not in names]
     for name in names:
         if name in V.not_places or any(name.endswith(x) for x in V.not_place_suffixes):
             continue
         if name in known or any(k.startswith(name) or name.endswith(k) for k in known):
+            continue
+        if corpus_text is not None and name in corpus_text:
             continue
         out.append(name)
     return out
@@ -301,7 +306,7 @@ def judge_evidence(searcher: AssistantSearcher, q: Question, got: Retrieved, tun
     of its key terms (more than ``min_coverage``, or ``min_anchored_coverage`` for questions about the
     PF / 孤独・孤立 world), judged on the hybrid hits and on BM25's own best matches."""
     a = q.analysis
-    places = unknown_places(q.text, searcher.corpus.cities, searcher.tokenizer)
+    places = unknown_places(q.text, searcher.corpus.cities, searcher.tokenizer, searcher.corpus.text)
     if places and not a.cities:
         return Evidence(True, f"資料が扱っていない自治体です: {'、'.join(places)}")
     terms = key_terms(searcher, q)

@@ -50,6 +50,12 @@ class Corpus:
         """How many records each city has (computed once per loaded corpus)."""
         return Counter(r.city for r in self.records if r.city)
 
+    @cached_property
+    def text(self) -> str:
+        """Every record's title and text, one string (what a name the question writes is looked up in;
+        computed once per loaded corpus)."""
+        return "\n".join(f"{r.title}\n{r.text}" for r in self.records)
+
     def cities_of(self, documents: Iterable[str]) -> frozenset[str]:
         """The cities the records of these documents are about."""
         docs = set(documents)

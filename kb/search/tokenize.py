@@ -33,6 +33,7 @@ def default_stop_words() -> frozenset[str]:
 POS = load_json("sudachi_pos")
 CONTENT_POS = frozenset(POS["content"])
 NOUN, NUMERAL, PLACE, PLACE_SUFFIXES = POS["noun"], POS["numeral"], POS["place"], POS["place_suffixes"]
+PLACE_GENERAL = POS["place_general"]
 AUXILIARY = tuple(POS["auxiliary"])  # (level 1, level 2) of a verb in auxiliary use
 _KANJI = re.compile(r"[\u3400-\u9fff]")
 _TRAILING_KANA = re.compile(r"(?<=[\u3400-\u9fff])[\u3041-\u309f]+$")
@@ -116,14 +117,17 @@ class Tokenizer:
                                 self._add(out, p.normalized_form())
         return out
 
-    def place_names(self, text: str) -> list[str]:
+    def place_names(self, text: str, bare: bool = False) -> list[str]:
         """Municipality names as Sudachi reads them (a place-name noun of the longest split ending in
-        市・区・町・村): さいたま市 and つくば市 as well as 札幌市, as written."""
+        市・区・町・村): さいたま市 and つくば市 as well as 札幌市, as written. ``bare``: also a place name
+        written without its suffix (「浜松では」), a country's name not among them."""
         out = []
         for m in longest_split_tokenizer().tokenize(map_chars(text)[:_MAX_CHUNK]):
             pos = m.part_of_speech()
             name = m.surface()
-            if pos[0] == NOUN and pos[2] == PLACE and len(name) >= 2 and name[-1] in PLACE_SUFFIXES:
+            if pos[0] != NOUN or pos[2] != PLACE or len(name) < 2:
+                continue
+            if name[-1] in PLACE_SUFFIXES or (bare and pos[3] == PLACE_GENERAL):
                 out.append(name)
         return out
 
