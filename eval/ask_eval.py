@@ -1,7 +1,11 @@
 """Scoring `pfkb ask`, per question file: gold citation rate (a gold record among the citations),
 key-point coverage (the `must` groups a question carries, found in `summary`), answer and summary
 length, refusal precision and recall, follow-up success (questions with a `history`), and a grounding
-check (every statement's content words and numbers appear in the records it cites)."""
+check (every statement's content words and numbers appear in the records it cites).
+
+A follow-up's earlier turns are asked first, as the web page asks them, and go with it as the page sends
+them: each with its answer, an unanswered (refused) turn left out (``answers=False``: questions only, as
+a --history file of questions gives them)."""
 from __future__ import annotations
 
 import statistics
@@ -36,7 +40,22 @@ def documents_held(q: Question, documents: set[str]) -> bool:
     return not wanted or any(w in d for w in wanted for d in documents)
 
 
-def run_ask_eval(settings: Settings, questions: list[Question]) -> dict[str, Any]:
+def with_answers(settings: Settings, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The earlier turns as the page sends them: each asked in turn, with the thread before it; a turn
+    that carries its own answer keeps it; a refused turn does not join the thread (api/static/ask.js)."""
+    from kb.answer.pipeline import ask
+    thread: list[dict[str, Any]] = []
+    for t in history:
+        if t.get("answer"):
+            thread.append(t)
+            continue
+        a = ask(settings, t["question"], use_llm=False, history=thread[-5:] or None)
+        if not a.no_evidence:
+            thread.append({"question": t["question"], "answer": a.answer})
+    return thread
+
+
+def run_ask_eval(settings: Settings, questions: list[Question], answers: bool = True) -> dict[str, Any]:
     from kb.answer.grounding import GroundingChecker
     from kb.answer.pipeline import ask
     from kb.search.searcher import get_searcher
@@ -58,6 +77,9 @@ def run_ask_eval(settings: Settings, questions: list[Question]) -> dict[str, Any
     times = []
     for q in questions:
         history = q.extra.get("history") or None
+        is_followup = bool(history)
+        if history and answers:
+            history = with_answers(settings, history) or None
         t0 = time.perf_counter()
         a = ask(settings, q.question, use_llm=False, history=history)
         times.append((time.perf_counter() - t0) * 1000)
@@ -89,7 +111,7 @@ def run_ask_eval(settings: Settings, questions: list[Question]) -> dict[str, Any
                 must_scores.append(score)
                 if score < 1.0 and not a.no_evidence:
                     misses.append({"id": q.id, "question": q.question, "why": f"key points {score:.2f} in summary"})
-            if history:
+            if is_followup:
                 followups += 1
                 followups_ok += bool(ok and (not q.extra.get("must") or must_scores[-1] > 0))
         by_id = {r.id: r for r in a.citations}

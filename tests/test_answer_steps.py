@@ -463,3 +463,55 @@ def test_a_follow_up_asking_about_the_other_cities_takes_them_from_the_knowledge
     assert other_cities("地域協議会はどう？", ["市原市"], counts) == []
     many = {f"市{i}": 10 for i in range(50)}
     assert other_cities("ほかの自治体は？", ["市0"], many) == []
+
+
+def test_a_bare_follow_up_replaces_the_subject_not_the_city_before_it():
+    """「市原のゆるサポ研修、満足度は」 then 「作業部会は？」: the subject after the city is replaced, the city
+    stays; a named subject is replaced as written whole (「お悩みハンドブック」 though the names hold
+    「ハンドブック」); 「実態把握調査のほうは？」 names the other one; 「講師代は？」 asks a value (講師 is a
+    cue of a kind of value), no subject."""
+    from kb.answer.followup import swap_subject
+    assert swap_subject("市原のゆるサポ研修、満足度どのくらいだった", "作業部会は？", ["市原市"]) == \
+        "市原の作業部会、満足度どのくらいだった"
+    assert swap_subject("福岡市のお悩みハンドブック、成果として何が出た", "実態把握調査のほうは？", ["福岡市"],
+                        frozenset({"ハンドブック"})) == "福岡市の実態把握調査、成果として何が出た"
+    assert swap_subject("市原のゆるサポ研修って何時間の研修だったの", "講師代は？", ["市原市"]) is None
+
+
+def test_a_computation_without_words_of_its_own_builds_on_the_earlier_turn(searcher):
+    """「いちばん安く済んだのはどれ？」 after 「乙市の試行的事業って全部で何がある？」: a computation over what
+    the earlier turn listed (its only word, 一番, is the computation's); 安く is 安い inflected."""
+    from kb.answer.compute import measure_asked
+    from kb.answer.followup import is_followup
+    from kb.search.query import QueryAnalysis
+    q = "いちばん安く済んだのはどれ？"
+    assert is_followup(q, QueryAnalysis(q), 0) and not is_followup(q, QueryAnalysis(q), 1)
+    assert measure_asked(q) == "cost_yen"
+    a = answer_question(searcher, q, history=[{"question": "乙市の試行的事業って全部で何がある？"}])
+    assert a.question_type == "compute" and "支援団体向けリーフレットの作成" in a.summary[0].text
+
+
+def test_a_follow_up_pointing_back_asks_of_what_the_earlier_answer_named():
+    """「それっていつ？」 after 「一番お金がかかったのは？」, whose answer named 「リソース調査」 (the question did
+    not): the follow-up asks of that trial, and says so; without the answer (a --history of questions),
+    or pointing at nothing, the earlier question alone is carried over."""
+    from kb.answer.followup import Turn, referent, resolve
+    from kb.search.query import analyze
+    cities = frozenset({"熊本市"})
+    look = lambda q: analyze(q, cities)  # noqa: E731
+    answer = ("## 要点\n- 熊本市の試行的事業4件のうち最大: 「NPO等支援団体向け活動実態調査(リソース調査)」 約120万円 [1]\n"
+              "- 熊本市: キャラバンも開いた。 [2]\n\n## 熊本市「リソース調査」\n- …")
+    names = frozenset({"リソース調査", "キャラバン", "調査"})
+    assert referent(answer, names) == "リソース調査"
+    assert referent("", names) is None and referent(answer, frozenset()) is None
+    prev = "熊本市の試行的事業で一番お金がかかったのは？"
+    r = resolve("それっていつ？", look("それっていつ？"), 0, [Turn(prev, answer)], look, subjects=names)
+    assert "リソース調査" in r.text and "リソース調査" in r.note
+    plain = resolve("それっていつ？", look("それっていつ？"), 0, [Turn(prev)], look, subjects=names)
+    assert "リソース調査" not in plain.text and plain.previous == prev
+
+
+def test_the_other_places_may_be_asked_for_as_other_places():
+    from kb.answer.followup import other_cities
+    counts = {"市原市": 40, "熊本市": 50, "福岡市": 45}
+    assert set(other_cities("他のとこはどう？", ["熊本市"], counts)) == {"市原市", "福岡市"}

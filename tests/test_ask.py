@@ -165,6 +165,17 @@ def test_dev_set_ask_targets(built_settings):
     assert r["no_evidence_recall"] == 1.0 and r["grounded"] == 1.0
 
 
+def test_the_eval_asks_a_follow_ups_earlier_turns_as_the_page_does(built_settings):
+    """A follow-up's earlier turns are asked first and go with their answers; a refused turn stays out
+    of the thread (api/static/ask.js); a turn that brings its own answer keeps it."""
+    from eval.ask_eval import with_answers
+    thread = with_answers(built_settings, [{"question": "熊本市の試行的事業で一番お金がかかったのは？"},
+                                           {"question": "札幌市ではPFをどう立ち上げましたか"},
+                                           {"question": "福岡市は？", "answer": "（前の答え）"}])
+    assert [t["question"] for t in thread] == ["熊本市の試行的事業で一番お金がかかったのは？", "福岡市は？"]
+    assert "リソース調査" in thread[0]["answer"] and thread[1]["answer"] == "（前の答え）"
+
+
 # ---------------------------------------------------------------- issue 12 on the corpus
 
 

@@ -38,9 +38,18 @@ def computation_asked(question: str) -> str | None:
     return best
 
 
+def _forms(word: str) -> tuple[str, ...]:
+    """A measure word and, for an adjective (…い), its other inflections: 安い → 安く, 安かっ, 安さ
+    (「いちばん安く済んだのは」)."""
+    if len(word) >= 2 and word.endswith("い"):
+        stem = word[:-1]
+        return (word, stem + "く", stem + "かっ", stem + "さ")
+    return (word,)
+
+
 def measure_asked(question: str) -> str | None:
     for measure, words in V.compute_measures.items():
-        if any(w in question for w in words):
+        if any(f in question for w in words for f in _forms(w)):
             return measure
     return None
 

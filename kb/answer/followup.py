@@ -70,6 +70,9 @@ def is_followup(question: str, a: QueryAnalysis, own_terms: int, rarest: int | N
         return True
     if not a.cities and V.followup_others.search(q):
         return True  # 「他の2市は？」: the cities the earlier turn did not name
+    if own_terms == 0 and not (a.cities or a.steps) and any(
+            c in q for op in ("max", "min", "total", "order") for c in V.compute_cues.get(op, ())):
+        return True  # 「いちばん安く済んだのはどれ？」: a computation over what the earlier turn listed
     if a.setup or a.steps:
         return False
     if a.cities:
@@ -84,12 +87,14 @@ def is_followup(question: str, a: QueryAnalysis, own_terms: int, rarest: int | N
 def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[Turn],
             analyze: Callable[[str], QueryAnalysis], rarest: int | None = None, common: float = math.inf,
             names_subject: bool = False, document_cities: frozenset[str] | None = None,
-            cities: Mapping[str, int] | None = None) -> Resolved:
+            cities: Mapping[str, int] | None = None, subjects: frozenset[str] = frozenset()) -> Resolved:
     """The follow-up joined to the last earlier question: a newly named city replaces the earlier
     one; otherwise the earlier cities and topic are carried over. ``document_cities``: when the
     follow-up names a document (「国の計画ではどう書かれてる？」), the cities that document holds: an
     earlier city it does not hold is not carried over (the topic is, without the city). ``cities``: the
-    knowledge base's cities and their record counts: 「他の2市は？」 asks the earlier question of the others."""
+    knowledge base's cities and their record counts: 「他の2市は？」 asks the earlier question of the others.
+    ``subjects``: the names records are titled by (trials): a follow-up that points back (「それっていつ？」)
+    asks of the one the earlier answer's first key point names, when the earlier question did not."""
     if not history or not is_followup(question, a, own_terms, rarest, common, names_subject):
         return Resolved(question)
     prev = history[-1].question
@@ -129,15 +134,42 @@ def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[T
             text = f"{a.cities[0]}の{topic}？" if own_terms == 0 else f"{topic}。{ask}"
         own = ask if own_terms else ""
     else:
-        swapped = swap_subject(topic, ask)
+        swapped = swap_subject(topic, ask, pa.cities, subjects)
         if swapped:  # 「お悩みハンドブックの費用は？」→「エプロンは？」: the same question of another subject
             taken.append(swapped)
             text = swapped + "？"
         else:
-            taken += [c for c in pa.cities if c not in topic] + [topic]
-            text = f"{topic}。{ask or question}"
+            taken += [c for c in pa.cities if c not in topic and short_city(c) not in topic] + [topic]
+            ref = referent(history[-1].answer, subjects) if points_back(question) else None
+            if ref and ref not in base:
+                taken.append(ref)
+                text = f"{topic}。{ref}：{ask or question}"
+            else:
+                text = f"{topic}。{ask or question}"
             own = ask or question
     return Resolved(text, tuple(dict.fromkeys(taken)), prev, own)
+
+
+def points_back(question: str) -> bool:
+    """The follow-up points at something with a demonstrative (「それっていつ？」「そこの費用は？」)."""
+    q = question.strip()
+    return any(q.startswith(w) for w in V.followup_pointers) or any(w in q for w in V.followup_refer_inside)
+
+
+def referent(answer: str, names: frozenset[str]) -> str | None:
+    """What the earlier answer was about: the longest of ``names`` its first key point holds (else its
+    second): 「市原の試行的事業でいちばん人が集まったのは？」 is answered 「…最大: こども未来キャラバン…」,
+    and 「それっていつ？」 asks of that trial, which the earlier question never named."""
+    if not answer or not names:
+        return None
+    lines = answer.splitlines()
+    at = next((i + 1 for i, line in enumerate(lines) if line.startswith("## ")), 0)  # the key points' heading
+    points = [line for line in lines[at:] if line.startswith("- ")][:2]
+    for line in points:
+        found = [n for n in names if n in line]
+        if found:
+            return max(found, key=len)
+    return None
 
 
 _KANJI_DIGITS = {ch: i for i, ch in enumerate("〇一二三四五六七八九")}
@@ -179,23 +211,49 @@ def _attributes() -> tuple[str, ...]:
         words += list(ws)
     for ws in V.unit_cues.values():
         words += list(ws)
+    for cues, _ in V.answer_types.values():  # 「講師代は？」「会場は？」: a value of the subject asked
+        words += [c for c in cues if len(c) >= 2]
     return tuple(w for w in words if w)
 
 
 _ATTRIBUTES = _attributes()
 
 
-def swap_subject(topic: str, ask: str) -> str | None:
+_SUBJECT_END = re.compile(r"[、，,のはってでが]")
+_SIDE = re.compile(r"の(?:ほう|方)(?=(?:は|って|では|も)?[？?]?$)")
+
+
+def swap_subject(topic: str, ask: str, cities: Sequence[str] = (), subjects: frozenset[str] = frozenset()) -> str | None:
     """The earlier question 「AのBは」 asked of a new subject X when the follow-up is a bare 「Xは？」
-    and X names no attribute (「費用は？」 asks B of A, it does not replace A): 「XのBは」; else None."""
-    m = _BARE.match(ask.strip())
-    if not m or "の" not in topic:
+    and X names no attribute (「費用は？」 asks B of A, it does not replace A): 「XのBは」; else None.
+    The subject replaced is a named one the earlier question holds (a trial's name, of ``subjects``),
+    else what follows its city: 「市原のゆるサポ研修、満足度は」→「作業部会は？」 asks 「市原の作業部会、満足度は」,
+    the city stays."""
+    m = _BARE.match(_SIDE.sub("", ask.strip()))  # 「実態把握調査のほうは？」: the other one, 実態把握調査
+    if not m:
         return None
     x = m.group("x")
     if any(w in x for w in _ATTRIBUTES) or x in topic:
         return None
+    named = [n for n in subjects if n in topic]
+    if named:
+        n = max(named, key=len)
+        i = topic.index(n)
+        start, end = i, i + len(n)
+        while start > 0 and not _SUBJECT_END.match(topic[start - 1]):
+            start -= 1  # the whole name as written: 「お悩みハンドブック」, not its 「ハンドブック」
+        while end < len(topic) and not _SUBJECT_END.match(topic[end]):
+            end += 1
+        return topic[:start] + x + topic[end:]
+    if "の" not in topic:
+        return None
     head, rest = topic.split("の", 1)
     if not head or not rest or len(head) > 20:
+        return None
+    if any(head in (c, short_city(c)) for c in cities):  # 「市原の…」: the subject is what follows the city
+        end = _SUBJECT_END.search(rest)
+        if end and end.start() >= 2:
+            return f"{head}の{x}{rest[end.start():]}"
         return None
     return f"{x}の{rest}"
 

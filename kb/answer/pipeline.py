@@ -130,7 +130,9 @@ def analyse(searcher: AssistantSearcher, question: str, max_chars: int, history:
             first = Question(text, searcher.analyze(text), asked=q, notes=(V.notes["kana"].format(rewritten=text),))
     if not history:
         return first
-    terms = key_terms(searcher, first)
+    # the follow-up's own words: its key terms, not the words of a computation it asks (「一番」「合計」)
+    terms = frozenset(t for t in key_terms(searcher, first) if not any(t in cue for cues in V.compute_cues.values()
+                                                                          for cue in cues))
     df = corpus_df(searcher)
     rarest = min((df.get(t, 0) for t in terms), default=None)  # a word the corpus lacks is a subject of its own
     t = tuning or AnswerTuning()
@@ -139,7 +141,8 @@ def analyse(searcher: AssistantSearcher, question: str, max_chars: int, history:
     named = first.analysis.documents  # 「国の計画では？」: the earlier turn's city may not be in that document
     document_cities = searcher.corpus.cities_of(named) if named else None
     r = resolve(q, first.analysis, len(terms), history, searcher.analyze, rarest, common, names_subject,
-                document_cities, searcher.corpus.city_records)  # 「他の2市は？」 picks from these
+                document_cities, searcher.corpus.city_records,  # 「他の2市は？」 picks from these
+                trial_names(searcher.corpus))  # 「それっていつ？」 of the trial the earlier answer named
     if not r.previous:
         return first
     text = r.text[-max_chars:]
