@@ -515,3 +515,16 @@ def test_the_other_places_may_be_asked_for_as_other_places():
     from kb.answer.followup import other_cities
     counts = {"市原市": 40, "熊本市": 50, "福岡市": 45}
     assert set(other_cities("他のとこはどう？", ["熊本市"], counts)) == {"市原市", "福岡市"}
+
+
+def test_a_question_the_documents_do_not_answer_alone_is_read_with_the_earlier_turn(searcher):
+    """「研修は公園と会議のどちらで開いた？」 reads as a question of its own (words of its own, no pointer)
+    and alone finds no record holding enough of it; read with the earlier turn about 甲市's 研修会 it is
+    answered from that trial. A question with a word the corpus never has (空き家) after the same turn
+    stays a question of its own, and is refused."""
+    history = [{"question": "甲市の民生委員向け研修会はどんな研修？"}]
+    q = "研修は公園と会議のどちらで開いた？"
+    assert answer_question(searcher, q).no_evidence
+    a = answer_question(searcher, q, history=history)
+    assert not a.no_evidence and a.citations[0].id == "t3" and a.notes and "研修会" in a.notes[0]
+    assert answer_question(searcher, "空き家の改修に使える補助金はありますか", history=history).no_evidence

@@ -87,15 +87,18 @@ def is_followup(question: str, a: QueryAnalysis, own_terms: int, rarest: int | N
 def resolve(question: str, a: QueryAnalysis, own_terms: int, history: Sequence[Turn],
             analyze: Callable[[str], QueryAnalysis], rarest: int | None = None, common: float = math.inf,
             names_subject: bool = False, document_cities: frozenset[str] | None = None,
-            cities: Mapping[str, int] | None = None, subjects: frozenset[str] = frozenset()) -> Resolved:
+            cities: Mapping[str, int] | None = None, subjects: frozenset[str] = frozenset(),
+            force: bool = False) -> Resolved:
     """The follow-up joined to the last earlier question: a newly named city replaces the earlier
     one; otherwise the earlier cities and topic are carried over. ``document_cities``: when the
     follow-up names a document (「国の計画ではどう書かれてる？」), the cities that document holds: an
     earlier city it does not hold is not carried over (the topic is, without the city). ``cities``: the
     knowledge base's cities and their record counts: 「他の2市は？」 asks the earlier question of the others.
     ``subjects``: the names records are titled by (trials): a follow-up that points back (「それっていつ？」)
-    asks of the one the earlier answer's first key point names, when the earlier question did not."""
-    if not history or not is_followup(question, a, own_terms, rarest, common, names_subject):
+    asks of the one the earlier answer's first key point names, when the earlier question did not.
+    ``force``: read it as a follow-up though it seems to stand alone (what the documents do not answer
+    alone may be a follow-up in words of its own: 「研修自体はいつやったの？」)."""
+    if not history or not (force or is_followup(question, a, own_terms, rarest, common, names_subject)):
         return Resolved(question)
     prev = history[-1].question
     base = prev  # what the earlier question gives the follow-up

@@ -120,7 +120,7 @@ class Question:
 
 
 def analyse(searcher: AssistantSearcher, question: str, max_chars: int, history: Sequence[Turn] = (),
-            tuning: AnswerTuning | None = None) -> Question:
+            tuning: AnswerTuning | None = None, force: bool = False) -> Question:
     from kb.search.searcher import validate_query
     q = validate_query(question, max_chars)
     first = Question(q, searcher.analyze(q))
@@ -142,7 +142,8 @@ def analyse(searcher: AssistantSearcher, question: str, max_chars: int, history:
     document_cities = searcher.corpus.cities_of(named) if named else None
     r = resolve(q, first.analysis, len(terms), history, searcher.analyze, rarest, common, names_subject,
                 document_cities, searcher.corpus.city_records,  # 「他の2市は？」 picks from these
-                trial_names(searcher.corpus))  # 「それっていつ？」 of the trial the earlier answer named
+                trial_names(searcher.corpus),  # 「それっていつ？」 of the trial the earlier answer named
+                force)
     if not r.previous:
         return first
     text = r.text[-max_chars:]
@@ -949,6 +950,19 @@ def prepare(searcher: AssistantSearcher, question: str, tuning: AnswerTuning, ma
     if is_english(q.shown):  # asked in English: a request to ask in Japanese, the nearest records as related
         return render_no_evidence(q, Evidence(True, V.notes["english"]), got)
     ev = judge_evidence(searcher, q, got, tuning, model)
+    if ev.no_evidence and turns and q.text == q.shown and ev.features is not None and not ev.features.unseen_terms:
+        # what the documents do not answer alone may be a follow-up in words of its own (「研修自体はいつ
+        # やったの？」): read with the earlier turn, it is answered when that reading has the evidence
+        # — when the corpus has every word of it and its own words are the evidence's words (「空き家の改修に
+        # 使える補助金は？」 after a question on a trial is a question of its own the documents do not answer)
+        q2 = analyse(searcher, question, max_chars, turns, tuning, force=True)
+        if q2.text != q.text:
+            got2 = retrieve(searcher, q2, tuning)
+            ev2 = judge_evidence(searcher, q2, got2, tuning, model)
+            own = ev.terms
+            held = frozenset().union(*(searcher.record_tokens(h.record) for h in got2.hits[:tuning.coverage_depth]))
+            if not ev2.no_evidence and (not own or len(own & held) / len(own) >= tuning.followup_own_share):
+                q, got, ev = q2, got2, ev2
     if ev.no_evidence:
         return render_no_evidence(q, ev, got, tuple(searcher.corpus.cities))
     form = choose_form(q, got, searcher.corpus, tuning.form_yield_margin)

@@ -50,6 +50,9 @@ class AnswerTuning:
     # followup_tune and followup2_tune
     followup_common_share: float = 0.015
     followup_common_records: int = 3
+    # a question after an earlier turn that the documents do not answer alone is read with it when that reading
+    # has the evidence and its top records hold this share of the question's own key terms
+    followup_own_share: float = 0.5
     key_records: int = 12  # evidence records whose sentences compete
     key_lexical: float = 0.6  # idf-weighted share of the question's key terms in the sentence
     key_passage: float = 0.3  # the sentence's passage score (its build-time vector and BM25), scaled over the candidates
