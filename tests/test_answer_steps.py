@@ -528,3 +528,29 @@ def test_a_question_the_documents_do_not_answer_alone_is_read_with_the_earlier_t
     a = answer_question(searcher, q, history=history)
     assert not a.no_evidence and a.citations[0].id == "t3" and a.notes and "研修会" in a.notes[0]
     assert answer_question(searcher, "空き家の改修に使える補助金はありますか", history=history).no_evidence
+
+
+def test_a_request_for_more_after_a_turn_asks_more_of_it():
+    """「もう少し詳しく教えて」 has no words of its own: it asks more of the earlier turn; the same request
+    naming a subject of its own (a city, the setup) stands alone."""
+    from kb.answer.followup import Turn, is_followup, resolve
+    from kb.search.query import QueryAnalysis, analyze
+    q = "もう少し詳しく教えて"
+    assert is_followup(q, QueryAnalysis(q), 0) and not is_followup(q, QueryAnalysis(q), 2)
+    look = lambda t: analyze(t, frozenset({"福岡市"}))  # noqa: E731
+    r = resolve(q, look(q), 0, [Turn("福岡市って担当課がころころ変わってるよね")], look)
+    assert r.previous and "担当課" in r.text
+
+
+def test_a_key_point_of_a_partners_voice_says_whose_voice_when_asked_who(searcher):
+    from kb.answer.keypoints import city_label, voice_label
+    col = rec("c1", "column", "甲市", "団体紹介", "見守りダイヤルを運営する。", organization="NPO法人甲の会")
+    assert voice_label(col) == "甲市・NPO法人甲の会: " and city_label(col) == "甲市: "
+    assert voice_label(RECORDS[0]) == "甲市: "
+    col = rec("c1", "column", "甲市", "団体紹介: NPO法人甲の会", "甲市の見守りダイヤルを24時間運営するNPO法人。地域の見守りを続けている。",
+              organization="NPO法人甲の会")
+    s = MemorySearcher(RECORDS + [col], [])
+    who = answer_question(s, "甲市の見守りダイヤルってどこが運営してるの？")
+    assert who.summary[0].text.startswith("甲市・NPO法人甲の会: ")
+    what = answer_question(s, "甲市の見守りダイヤルはどんなもの？")  # not asked who: the city's label
+    assert what.summary[0].text.startswith("甲市: ")

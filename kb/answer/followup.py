@@ -70,6 +70,8 @@ def is_followup(question: str, a: QueryAnalysis, own_terms: int, rarest: int | N
         return True
     if not a.cities and V.followup_others.search(q):
         return True  # 「他の2市は？」: the cities the earlier turn did not name
+    if own_terms == 0 and not (a.cities or a.steps or a.setup) and any(w in q for w in V.followup_more):
+        return True  # 「もう少し詳しく教えて」: more of what was said, nothing of its own
     if own_terms == 0 and not (a.cities or a.steps) and any(
             c in q for op in ("max", "min", "total", "order") for c in V.compute_cues.get(op, ())):
         return True  # 「いちばん安く済んだのはどれ？」: a computation over what the earlier turn listed

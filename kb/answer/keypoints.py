@@ -364,3 +364,12 @@ def pick_key_sentences(cands: Sequence[Candidate], tuning: AnswerTuning, lead: S
 def city_label(r: Record) -> str:
     """「熊本市: 」 before a sentence of a city's record, so that a key point says whose practice it is."""
     return f"{r.city}: " if r.city else ""
+
+
+def voice_label(r: Record) -> str:
+    """A partner's voice (a column) labelled by whose voice it is (「福岡市・特定非営利活動法人孤立防止センター: 」),
+    for a question that asks who (「どこが運営してるの？」); other records by their city."""
+    org = r.fields.get("organization") if r.kind == "column" else None
+    if org:
+        return f"{r.city}・{org}: " if r.city else f"{org}: "
+    return city_label(r)

@@ -22,7 +22,7 @@ from kb.answer.followup import Turn, read_history, resolve
 from kb.answer.compute import asks_computation, compute as compute_figures
 from kb.answer.forms import (answer_types, asks_why, count_asked, defined_term, definitions, figures, gives_reason,
                              holds_answer_type)
-from kb.answer.keypoints import (Candidate, KeySentence, city_label, df_table, idf_table, lexical_share,
+from kb.answer.keypoints import (Candidate, KeySentence, city_label, voice_label, df_table, idf_table, lexical_share,
                                  load_sentence_model, pick_key_sentences, record_sentences, score_sentences)
 from kb.answer.refusal import EvidenceFeatures, RefusalModel, agreement, load_model
 from kb.core.vocab import unify_spellings
@@ -771,8 +771,10 @@ def key_points(searcher: AssistantSearcher, q: Question, got: Retrieved, c: Cont
     chose (in its order), then the best evidence it left out. A roadmap's key points are the
     cross-city lessons, one phase each."""
     cands, lead, tuning, lead_open = key_candidates(searcher, q, got, c, form, tuning)
-    picked = pick_key_sentences(cands, tuning, lead=lead, label=city_label, lead_records_open=lead_open)
-    picked = with_asked_value(picked, cands, answer_types(q.cues), tuning)
+    types = answer_types(q.cues)
+    label = voice_label if {"organisation", "person"} & set(types) else city_label  # 「どこが運営してるの？」
+    picked = pick_key_sentences(cands, tuning, lead=lead, label=label, lead_records_open=lead_open)
+    picked = with_asked_value(picked, cands, types, tuning)
     if form == "setup":  # the roadmap's key points in the order of its phases
         phase = {k.record.id: k.record.phase for k in cands}
         picked = tuple(sorted(picked, key=lambda k: PHASE_ORDER.get(phase.get(k.citations[0]), 9)))

@@ -45,6 +45,7 @@ class AnswerVocab:
     followup_refer_inside: tuple[str, ...]
     followup_note: str
     followup_pointers: tuple[str, ...]
+    followup_more: tuple[str, ...]
     followup_note_plain: str
     followup_short: int
     followup_others: re.Pattern[str]  # 「他の2市は？」「ほかの自治体では？」: the cities the earlier turn did not name
@@ -111,6 +112,7 @@ def answer_vocab() -> AnswerVocab:
         followup_refer_inside=tuple(d["followup_refer_inside"]),
         followup_note=d["followup_note"],
         followup_pointers=tuple(d["followup_pointers"]),
+        followup_more=tuple(d["followup_more"]),
         followup_note_plain=d["followup_note_plain"],
         followup_short=int(d["followup_short"]),
         followup_others=re.compile(d["followup_others"]),
