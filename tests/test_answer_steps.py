@@ -554,3 +554,12 @@ def test_a_key_point_of_a_partners_voice_says_whose_voice_when_asked_who(searche
     assert who.summary[0].text.startswith("甲市・NPO法人甲の会: ")
     what = answer_question(s, "甲市の見守りダイヤルはどんなもの？")  # not asked who: the city's label
     assert what.summary[0].text.startswith("甲市: ")
+
+
+def test_a_fee_is_asked_as_a_cost():
+    """「講師代は？」「会場の使用料は？」 ask yen like 「費用は？」 (money words are data: answer.json)."""
+    from kb.answer.forms import answer_types
+    from kb.answer.pipeline import asks_cost_or_vendor
+    assert asks_cost_or_vendor("講師代は？") and asks_cost_or_vendor("会場の使用料はいくら？")
+    assert "money" in answer_types("講師謝金はどのくらい？")
+    assert not asks_cost_or_vendor("研修の内容は？")
