@@ -300,6 +300,9 @@ def test_the_kind_of_value_a_question_asks_for_is_read_and_found_by_its_typograp
     assert holds_answer_type("令和7年2月19日(水)13:30-16:30", ("time",))
     assert holds_answer_type("認定NPO法人○○理事長 大西 連", ("person",))
     assert not holds_answer_type("地域のつながりづくりに係る研修を実施した。", ("date", "person"))
+    assert answer_types("という意見はどこの自治体から出たものですか") == ("municipality",)
+    assert holds_answer_type("埼玉県及び鳥取県からの意見", ("municipality",))
+    assert not holds_answer_type("くまもと県民会館パレアで開いた", ("municipality",))  # 県民: no place name
 
 
 def test_a_sentence_holding_the_asked_kind_of_value_scores_as_such():
