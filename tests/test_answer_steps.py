@@ -563,3 +563,20 @@ def test_a_fee_is_asked_as_a_cost():
     assert asks_cost_or_vendor("講師代は？") and asks_cost_or_vendor("会場の使用料はいくら？")
     assert "money" in answer_types("講師謝金はどのくらい？")
     assert not asks_cost_or_vendor("研修の内容は？")
+
+
+def test_a_question_to_the_assistant_is_answered_by_what_it_can_do(searcher):
+    """「あなたは誰ですか」「使い方を教えて」「よろしくお願いします」 talk to the assistant: no record is an answer,
+    the refusal says what to ask instead; a greeting before a question, a cue in quotes or one whose words
+    run on as the corpus's text does (a campaign 「あなたはひとりじゃない」) is a question about the documents."""
+    from kb.answer.pipeline import talks_to_assistant
+    for q in ("あなたは誰ですか", "このシステムは何ができますか", "使い方を教えて", "よろしくお願いします", "ありがとうございました"):
+        assert talks_to_assistant(q), q
+        a = answer_question(searcher, q)
+        assert a.no_evidence and not a.citations and "質問してください" in a.answer, q
+    assert not talks_to_assistant("こんにちは。PFの立ち上げ方を教えて")
+    assert not talks_to_assistant("「あなたはひとりじゃない」のサイトは？")
+    assert not talks_to_assistant("内閣府のあなたはひとりじゃないのサイトは？", "内閣府の「あなたはひとりじゃない」")
+    assert talks_to_assistant("あなたはひとりで答えているの？", "内閣府の「あなたはひとりじゃない」")
+    a = answer_question(searcher, "こんにちは。甲市の主担当部署はどう決めた？")
+    assert not a.no_evidence

@@ -229,6 +229,32 @@ def unknown_places(q: str, known: frozenset[str], tokenizer: Any = None, corpus_
     return out
 
 
+_QUOTED = re.compile(r"「[^」]*」|『[^』]*』|\"[^\"]*\"|“[^”]*”")
+_PUNCT = re.compile(r"[\s、。，．,.！!？?・…〜~ー-]+")
+
+
+def talks_to_assistant(question: str, corpus_text: str = "") -> bool:
+    """The question talks to the assistant, not about the documents (answer.json assistant_cues): it
+    addresses it (「あなたは誰？」「このシステムは何ができますか」), asks how to use it (「使い方を教えて」), or is
+    a greeting with nothing else (「よろしくお願いします」; 「こんにちは。PFの立ち上げ方は？」 asks). A cue inside
+    quotes, or whose words run on as the corpus's own text does (「あなたはひとりじゃない」), does not count."""
+    q = _QUOTED.sub("", question)
+    cues = V.assistant_cues
+    for cue in (*cues.get("address", ()), *cues.get("help", ())):
+        at = q.find(cue)
+        if at >= 0 and not (corpus_text and q[at:at + len(cue) + 5] in corpus_text):
+            return True
+    rest = q
+    for g in sorted(cues.get("greetings", ()), key=len, reverse=True):
+        rest = rest.replace(g, "")
+    if rest != q:
+        rest = _PUNCT.sub("", rest)
+        for tail in ("ございます", "ございました", "です", "ます", "ね", "よ", "した", "しく", "さん"):
+            rest = rest.replace(tail, "")
+        return len(rest) <= 2
+    return False
+
+
 def key_terms(searcher: AssistantSearcher, q: Question) -> frozenset[str]:
     """The question's own topic words: content tokens minus generic and question words, minus the
     named cities; one-character and hiragana-only tokens are too weak to judge coverage by."""
@@ -313,6 +339,8 @@ def judge_evidence(searcher: AssistantSearcher, q: Question, got: Retrieved, tun
     places = unknown_places(q.text, searcher.corpus.cities, searcher.tokenizer, searcher.corpus.text)
     if places and not a.cities:
         return Evidence(True, f"資料が扱っていない自治体です: {'、'.join(places)}")
+    if not (a.cities or a.steps or a.setup or a.documents) and talks_to_assistant(q.shown, searcher.corpus.text):
+        return Evidence(True, V.notes["assistant"])
     terms = key_terms(searcher, q)
     if not got.hits:
         return Evidence(True, "一致する記録がありません", 0.0, terms)
