@@ -580,3 +580,17 @@ def test_a_question_to_the_assistant_is_answered_by_what_it_can_do(searcher):
     assert talks_to_assistant("あなたはひとりで答えているの？", "内閣府の「あなたはひとりじゃない」")
     a = answer_question(searcher, "こんにちは。甲市の主担当部署はどう決めた？")
     assert not a.no_evidence
+
+
+def test_a_list_of_the_trials_with_their_vendors_is_the_first_key_point(searcher):
+    """「乙市の試行的事業それぞれの発注先を一覧にして」: every trial of the city with its vendor and cost, in
+    the document's order, and the table; 「それぞれの事業でどんな工夫をした？」 asks no list of fields."""
+    from kb.answer.compute import asks_computation
+    a = answer_question(searcher, "乙市の試行的事業それぞれの発注先を一覧にしてください")
+    assert a.question_type == "compute"
+    first = a.summary[0].text
+    assert "2件の一覧" in first and "乙印刷" in first and "乙企画" in first and "50万円" in first
+    assert first.index("リーフレット") < first.index("キャラバン")  # the document's order
+    assert asks_computation("福岡市の試行的事業を全部教えて")
+    assert not asks_computation("それぞれの事業でどんな工夫をした？")
+    assert not asks_computation("熊本市と福岡市はそれぞれどう工夫した？")

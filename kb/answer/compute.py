@@ -27,11 +27,11 @@ class Computation:
 
 
 def computation_asked(question: str) -> str | None:
-    """max | min | order | total | count, or None when the question asks for no computation: the op of
+    """max | min | order | total | count | list, or None when the question asks for no computation: the op of
     the longest cue the question holds (「一番安い」 is min, though it holds max's 「一番」), the earlier op
     of this order on a tie."""
     best, best_len = None, 0
-    for op in ("order", "max", "min", "total", "count"):
+    for op in ("order", "max", "min", "total", "count", "list"):
         n = max((len(w) for w in V.compute_cues[op] if w in question), default=0)
         if n > best_len:
             best, best_len = op, n
@@ -59,7 +59,13 @@ def asks_computation(question: str) -> bool:
     op = computation_asked(question)
     if op is None:
         return False
-    return measure_asked(question) is not None or (op == "count" and any(w in question for w in V.compute_subjects))
+    if op == "count":  # 「試行的事業は何件」: of the trials
+        return any(w in question for w in V.compute_subjects)
+    if op == "list":  # 「試行的事業それぞれの発注先を一覧に」: of the trials, with a field or as a list
+        return any(w in question for w in V.compute_subjects) and (
+            measure_asked(question) is not None or any(w in question for w in V.vendor_words)
+            or any(w in question for w in V.compute_cues["list"] if not w.startswith("それぞれ")))
+    return measure_asked(question) is not None
 
 
 def trials_of(records: Iterable[Record], cities: Sequence[str]) -> list[Record]:
@@ -82,6 +88,16 @@ def compute(question: str, records: Sequence[Record], cities: Sequence[str],
     if op == "count":
         names = "、".join(f"「{r.title}」" for r in trials)
         return Computation("count", "count", tuple(trials), (), f"{scope}{what}は{len(trials)}件: {names}")
+    if op == "list":  # every trial with its vendor and cost, in the document's order
+        cols = V.compute_columns
+        items = []
+        for r in trials:
+            parts = [f"{cols[3]} {r.fields['vendor']}" if r.fields.get("vendor") else "",
+                     money(r) if isinstance(r.fields.get("cost_yen"), (int, float)) else ""]
+            detail = "、".join(p for p in parts if p)
+            items.append(f"「{r.title}」" + (f"（{detail}）" if detail else ""))
+        return Computation("list", "list", tuple(trials), (),
+                           f"{scope}{what}{len(trials)}件の{V.compute_labels['list']}: {'、'.join(items)}")
     if measure is None:
         return None  # 「一番大事なことは？」 asks for no figure
     known = [r for r in trials if isinstance(r.fields.get(measure), (int, float))]
