@@ -412,3 +412,17 @@ def test_a_follow_up_note_names_the_earlier_question_once():
     q = "甲市はPF会議と同じ日にレクチャー会もやったんですよね"
     assert Resolved(q + "。いつ？", (q,), q).note.count(q) == 1
     assert "乙市" in Resolved("乙市の" + q, ("乙市の" + q,), q).note
+
+
+def test_a_key_point_cut_at_a_clause_goes_on_to_its_sentence_end_or_says_it_goes_on():
+    from kb.answer.keypoints import KeySentence
+    from kb.answer.pipeline import with_clauses_completed
+    r = rec("c7", "context", None, "当事者", "当事者として、例えば、生活困窮状態の人、ひとり親、学生、独居高齢者などが挙げられる。次の文。",
+            source=PLAN)
+    clause = KeySentence("当事者として、例えば、生活困窮状態の人、", ("c7",))
+    other = KeySentence("甲市: 別の要点。", ("l1",))
+    roomy = with_clauses_completed((clause, other), {"c7": r}, AnswerTuning(key_chars=400))
+    assert roomy[0].text == "当事者として、例えば、生活困窮状態の人、ひとり親、学生、独居高齢者などが挙げられる。"
+    assert roomy[1] == other
+    tight = with_clauses_completed((clause, other), {"c7": r}, AnswerTuning(key_chars=40))
+    assert tight[0].text == "当事者として、例えば、生活困窮状態の人…" and tight[1] == other

@@ -803,10 +803,46 @@ def key_points(searcher: AssistantSearcher, q: Question, got: Retrieved, c: Cont
     label = voice_label if {"organisation", "person"} & set(types) else city_label  # 「どこが運営してるの？」
     picked = pick_key_sentences(cands, tuning, lead=lead, label=label, lead_records_open=lead_open)
     picked = with_asked_value(picked, cands, types, tuning)
+    picked = with_clauses_completed(picked, searcher.corpus.by_id, tuning)
     if form == "setup":  # the roadmap's key points in the order of its phases
         phase = {k.record.id: k.record.phase for k in cands}
         picked = tuple(sorted(picked, key=lambda k: PHASE_ORDER.get(phase.get(k.citations[0]), 9)))
     return picked
+
+
+_CLAUSE_END = re.compile(r"[、，,]$")
+_SENTENCE_END = re.compile(r"[。！？!?]")
+
+
+def with_clauses_completed(picked: tuple[KeySentence, ...], by_id: Mapping[str, Record],
+                           tuning: AnswerTuning) -> tuple[KeySentence, ...]:
+    """A key point that is one clause of a long sentence (it ends with 、) goes on to the sentence's end
+    where the summary's budget has room for it, else says that it goes on (…): a list of who the plan
+    names (「当事者として、例えば、生活困窮状態の人、…」) is not cut silently where the pick's clause ends
+    (letting the last key point give way to the first's end was tried: tuning key points fell)."""
+    room = tuning.key_chars - sum(len(k.text) for k in picked)
+    out: list[KeySentence] = []
+    picked = list(picked)
+    while picked:
+        k = picked.pop(0)
+        r = by_id.get(k.citations[0]) if len(k.citations) == 1 else None
+        if r is None or not _CLAUSE_END.search(k.text):
+            out.append(k)
+            continue
+        body = k.text.split(": ", 1)[1] if ": " in k.text[:60] else k.text
+        at = r.text.find(body)
+        if at < 0:
+            out.append(k)
+            continue
+        start = at + len(body)
+        end = _SENTENCE_END.search(r.text, start)
+        rest = r.text[start:end.end() if end else len(r.text)].split("\n")[0]
+        if rest and len(rest) <= room:
+            out.append(KeySentence(k.text + rest, k.citations, k.score))
+            room -= len(rest)
+        else:
+            out.append(KeySentence(k.text.rstrip("、，,") + "…", k.citations, k.score))
+    return tuple(out)
 
 
 def with_asked_value(picked: tuple[KeySentence, ...], cands: Sequence[Candidate], types: Sequence[str],
