@@ -7,8 +7,8 @@ eval/sets/*_tune.jsonl (follow-ups judged as asked, with their history). A file 
 ``test`` is refused: test splits never touch the fit. The threshold is chosen on out-of-fold
 probabilities (kb/answer/refusal.py ``fit``), so that the bound holds on questions not fitted on. Questions whose gold names a document the
 knowledge base does not hold are left out (they would teach "answerable" for a missing document);
-questions the unknown-municipality rule already refuses, questions that talk to the assistant, and
-questions in English (answered by a request to ask in Japanese), are left to those rules."""
+questions the unknown-municipality rule already refuses, questions that talk to the assistant or ask
+a URL / phone number no top record states, and questions in English (answered by a request to ask in Japanese), are left to those rules."""
 from __future__ import annotations
 
 import argparse
@@ -48,8 +48,8 @@ def run(main: Callable[[], int]) -> int:
 
 def feature_rows(settings, questions: list[Question]):
     from kb.answer.followup import read_history
-    from kb.answer.pipeline import (analyse, evidence_features, is_english, key_terms, retrieve, talks_to_assistant,
-                                     unknown_places)
+    from kb.answer.pipeline import (analyse, evidence_features, is_english, key_terms, missing_contact, retrieve,
+                                     talks_to_assistant, unknown_places)
     from kb.core.tuning import AnswerTuning
     from kb.search.searcher import get_searcher
     s = get_searcher(settings)
@@ -68,8 +68,8 @@ def feature_rows(settings, questions: list[Question]):
         if not (a.cities or a.steps or a.setup or a.documents) and talks_to_assistant(qq.shown, s.corpus.text):
             continue  # talks to the assistant (「あなたは誰？」): its own rule answers it
         got = retrieve(s, qq, tuning)
-        if not got.hits:
-            continue
+        if not got.hits or missing_contact(qq, got, tuning):
+            continue  # no record, or a URL / phone number no record states: the rules answer these
         f, _ = evidence_features(s, qq, got, key_terms(s, qq), tuning)
         rows.append((f, q.expect_no_evidence))
         kept.append(q)

@@ -594,3 +594,16 @@ def test_a_list_of_the_trials_with_their_vendors_is_the_first_key_point(searcher
     assert asks_computation("福岡市の試行的事業を全部教えて")
     assert not asks_computation("それぞれの事業でどんな工夫をした？")
     assert not asks_computation("熊本市と福岡市はそれぞれどう工夫した？")
+
+
+def test_a_url_or_phone_number_no_record_states_is_not_answered(searcher):
+    """「…のURLは？」「…の電話番号を教えて」 ask a value a record states or does not: records that only speak of
+    the subject (甲市's 研修会) are no answer; a record that states one is."""
+    from kb.answer.forms import answer_types
+    assert answer_types("研修会の申込ページのURLは？") == ("url",)
+    assert "phone" in answer_types("相談窓口の電話番号を教えて")
+    a = answer_question(searcher, "甲市の民生委員向け研修会の申込ページのURLは？")
+    assert a.no_evidence and "URL" in a.answer
+    s = MemorySearcher(RECORDS + [rec("w1", "trial", "甲市", "相談窓口の案内",
+                                      "民生委員向け研修会の申込は https://www.city.example.lg.jp/kenshu で受け付けた。")], [])
+    assert not answer_question(s, "甲市の民生委員向け研修会の申込ページのURLは？").no_evidence

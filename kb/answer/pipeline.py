@@ -328,6 +328,19 @@ def evidence_features(searcher: AssistantSearcher, q: Question, got: Retrieved,
     return f, best_have
 
 
+def missing_contact(q: Question, got: Retrieved, tuning: AnswerTuning) -> str:
+    """What the question asks of a URL, a phone number, an e-mail or a postal address (answer.json
+    contact_types) when no top record states one — a value a record states or does not, which records
+    that only speak of the subject do not answer (「…のURLは？」「…の電話番号を教えて」); "" otherwise."""
+    contact = [t for t in answer_types(q.cues) if t in V.contact_types]
+    if not contact:
+        return ""
+    for h in got.hits[:tuning.coverage_depth] + got.lexical:
+        if holds_answer_type(f"{h.record.text}\n{' '.join(map(str, h.record.fields.values()))}", contact):
+            return ""
+    return "・".join(V.contact_types[t] for t in contact)
+
+
 def judge_evidence(searcher: AssistantSearcher, q: Question, got: Retrieved, tuning: AnswerTuning,
                    model: RefusalModel | None = None) -> Evidence:
     """No evidence when the question names a municipality the corpus lacks, or when the fitted
@@ -344,6 +357,9 @@ def judge_evidence(searcher: AssistantSearcher, q: Question, got: Retrieved, tun
     terms = key_terms(searcher, q)
     if not got.hits:
         return Evidence(True, "一致する記録がありません", 0.0, terms)
+    missing = missing_contact(q, got, tuning)
+    if missing:
+        return Evidence(True, f"資料には{missing}の記載が見当たりません", 0.0, terms)
     f, best_have = evidence_features(searcher, q, got, terms, tuning)
     missing = "、".join(sorted(terms - best_have)[:5])
     reason = f"質問の主な語（{missing}）をあわせて扱う記録が見当たりません" if missing else "質問に答える記録が見当たりません"

@@ -47,6 +47,7 @@ class AnswerVocab:
     followup_pointers: tuple[str, ...]
     followup_more: tuple[str, ...]
     assistant_cues: Mapping[str, tuple[str, ...]]
+    contact_types: Mapping[str, str]
     followup_note_plain: str
     followup_short: int
     followup_others: re.Pattern[str]  # 「他の2市は？」「ほかの自治体では？」: the cities the earlier turn did not name
@@ -114,6 +115,7 @@ def answer_vocab() -> AnswerVocab:
         followup_note=d["followup_note"],
         followup_pointers=tuple(d["followup_pointers"]),
         followup_more=tuple(d["followup_more"]),
+        contact_types=MappingProxyType({k: v for k, v in d["contact_types"].items() if not k.startswith("_")}),
         assistant_cues=MappingProxyType({k: tuple(v) for k, v in d["assistant_cues"].items() if not k.startswith("_")}),
         followup_note_plain=d["followup_note_plain"],
         followup_short=int(d["followup_short"]),
