@@ -228,3 +228,20 @@ def test_a_trial_is_recognised_by_the_words_of_the_corpus_trial_titles():
     assert "カルタ" in names and "地域協議会" not in names
     assert analyze("カルタの費用は？", frozenset(), names).kinds[:1] == ("trial",)
     assert "trial" not in analyze("カルタの感想は？").kinds
+
+
+def test_what_is_computed_once_per_corpus_is_kept_with_that_corpus():
+    """The reading lexicon (and the assistant's df / idf / trial names) are kept on the corpus, not in a
+    table by id(corpus): a corpus freed and another made at the same address had met the first one's
+    lexicon, so a kana query read nothing (seen in the full suite, order-dependent)."""
+    import gc
+    from kb.search.corpus import Corpus
+    from kb.search.reading import reading_lexicon
+    for i in range(30):
+        words = ("担当", "担当課は福祉政策課とし、庁内の調整を担った。") if i % 2 else ("会議", "プラットフォームの会議を開いた。")
+        c = Corpus.of(_records([(f"r{i}", *words)]))
+        lex = reading_lexicon(c)
+        kana = "たんとうか" if i % 2 else "ぷらっとふぉーむ"
+        assert lex.rewrite(kana) != kana, i
+        del c, lex
+        gc.collect()

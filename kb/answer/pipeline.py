@@ -31,7 +31,7 @@ from kb.core.records import PHASES, Passage, Record, SearchHit
 from kb.core.settings import Settings
 from kb.core.tuning import AnswerTuning
 from kb.core.vocab.answer import answer_vocab
-from kb.search.corpus import Corpus
+from kb.search.corpus import Corpus, corpus_memo
 from kb.search.query import QueryAnalysis
 
 V = answer_vocab()
@@ -272,23 +272,15 @@ def _hiragana_only(token: str) -> bool:
 def corpus_df(searcher: AssistantSearcher) -> Mapping[str, int]:
     """How many records hold each BM25 token of the corpus (computed once per corpus)."""
     corpus = searcher.corpus
-    df = _DF.get(id(corpus))
-    if df is None:
-        df = _DF[id(corpus)] = df_table(corpus.records, searcher.record_tokens)
-    return df
+    return corpus_memo(corpus, "df", lambda: df_table(corpus.records, searcher.record_tokens))
 
 
 def corpus_idf(searcher: AssistantSearcher) -> Mapping[str, float]:
     """Inverse document frequency of every BM25 token of the corpus (computed once per corpus)."""
     corpus = searcher.corpus
-    idf = _IDF.get(id(corpus))
-    if idf is None:
-        idf = _IDF[id(corpus)] = idf_table(corpus.records, searcher.record_tokens, corpus_df(searcher))
-    return idf
+    return corpus_memo(corpus, "idf", lambda: idf_table(corpus.records, searcher.record_tokens, corpus_df(searcher)))
 
 
-_IDF: dict[int, dict[str, float]] = {}
-_DF: dict[int, dict[str, int]] = {}
 
 
 def evidence_features(searcher: AssistantSearcher, q: Question, got: Retrieved,
@@ -422,16 +414,11 @@ def choose_form(q: Question, got: Retrieved | None = None, corpus: Corpus | None
     return form
 
 
-_TRIAL_NAMES: dict[int, frozenset[str]] = {}
-
-
 def trial_names(corpus: Corpus) -> frozenset[str]:
     """The corpus's trial names (kb/search/query.py ``trial_names``), minus the assistant's generic
     words; computed once per corpus."""
-    got = _TRIAL_NAMES.get(id(corpus))
-    if got is None:
-        got = _TRIAL_NAMES[id(corpus)] = frozenset(search_trial_names(corpus.records) - set(V.generic_terms))
-    return got
+    return corpus_memo(corpus, "trial_names",
+                       lambda: frozenset(search_trial_names(corpus.records) - set(V.generic_terms)))
 
 
 def _form(q: Question, skip: Sequence[str] = (), names: frozenset[str] = frozenset()) -> str:

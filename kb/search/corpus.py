@@ -8,12 +8,22 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, TypeVar
 
 from kb.core.records import Fact, Record
 from kb.search.documents import DocumentInfo
 
 DOCUMENTS_FILE = "documents.json"
+T = TypeVar("T")
+
+
+def corpus_memo(corpus: object, key: str, make: Callable[[], T]) -> T:
+    """A value computed once per loaded corpus and kept on it — not in a table keyed by ``id(corpus)``,
+    where a corpus freed and another made at the same address would meet the first one's values."""
+    store = corpus.__dict__.setdefault("_memo", {})
+    if key not in store:
+        store[key] = make()
+    return store[key]
 
 
 @dataclass(frozen=True)

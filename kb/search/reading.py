@@ -143,23 +143,19 @@ def corpus_texts(corpus) -> tuple[list[str], list[str]]:
 
 
 _lock = threading.Lock()
-_lexicons: dict[int, ReadingLexicon] = {}
 
 
 def reading_lexicon(corpus) -> ReadingLexicon:
-    """The lexicon of a loaded corpus, built once (lazily) per corpus."""
+    """The lexicon of a loaded corpus, built once (lazily) per corpus and kept on it."""
+    from kb.search.corpus import corpus_memo
     with _lock:
-        lex = _lexicons.get(id(corpus))
-        if lex is None:
-            texts, names = corpus_texts(corpus)
-            lex = _lexicons[id(corpus)] = ReadingLexicon(texts, names)
-        return lex
+        return corpus_memo(corpus, "reading_lexicon", lambda: ReadingLexicon(*corpus_texts(corpus)))
 
 
 def share_lexicon(corpus, lexicon: ReadingLexicon) -> None:
     """Make ``lexicon`` (read from the index directory) the one ``reading_lexicon(corpus)`` returns."""
     with _lock:
-        _lexicons[id(corpus)] = lexicon
+        corpus.__dict__.setdefault("_memo", {})["reading_lexicon"] = lexicon
 
 
 def read_kana(text: str, lexicon: ReadingLexicon) -> str:
