@@ -504,6 +504,10 @@ def test_a_follow_up_pointing_back_asks_of_what_the_earlier_answer_named():
     names = frozenset({"リソース調査", "キャラバン", "調査"})
     assert referent(answer, names) == "リソース調査"
     assert referent("", names) is None and referent(answer, frozenset()) is None
+    # the trial's whole title over a word of it, whatever the set's order (a word as long as another one,
+    # 「等支援団体向」, had been picked in one process and 「活動実態調査」 in the next)
+    titled = frozenset({"活動実態調査", "等支援団体向", "NPO等支援団体向け活動実態調査(リソース調査)"})
+    assert referent(answer, titled) == "NPO等支援団体向け活動実態調査(リソース調査)"
     prev = "熊本市の試行的事業で一番お金がかかったのは？"
     r = resolve("それっていつ？", look("それっていつ？"), 0, [Turn(prev, answer)], look, subjects=names)
     assert "リソース調査" in r.text and "リソース調査" in r.note

@@ -173,7 +173,7 @@ def referent(answer: str, names: frozenset[str]) -> str | None:
     for line in points:
         found = [n for n in names if n in line]
         if found:
-            return max(found, key=len)
+            return max(found, key=lambda n: (len(n), n))  # the whole title over a word of it; the same every run
     return None
 
 
@@ -242,7 +242,7 @@ def swap_subject(topic: str, ask: str, cities: Sequence[str] = (), subjects: fro
         return None
     named = [n for n in subjects if n in topic]
     if named:
-        n = max(named, key=len)
+        n = max(named, key=lambda n: (len(n), n))
         i = topic.index(n)
         start, end = i, i + len(n)
         while start > 0 and not _SUBJECT_END.match(topic[start - 1]):

@@ -142,7 +142,7 @@ def analyse(searcher: AssistantSearcher, question: str, max_chars: int, history:
     document_cities = searcher.corpus.cities_of(named) if named else None
     r = resolve(q, first.analysis, len(terms), history, searcher.analyze, rarest, common, names_subject,
                 document_cities, searcher.corpus.city_records,  # 「他の2市は？」 picks from these
-                trial_names(searcher.corpus),  # 「それっていつ？」 of the trial the earlier answer named
+                trial_subjects(searcher.corpus),  # 「それっていつ？」 of the trial the earlier answer named
                 force)
     if not r.previous:
         return first
@@ -412,6 +412,12 @@ def choose_form(q: Question, got: Retrieved | None = None, corpus: Corpus | None
         if yields_to_other_kinds(got, corpus, FORM_KINDS[form], margin):
             return "general"  # the best evidence is of another kind: answer from it
     return form
+
+
+def trial_subjects(corpus: Corpus) -> frozenset[str]:
+    """What a follow-up may point back at: the trials' whole titles and their distinctive words."""
+    return corpus_memo(corpus, "trial_subjects", lambda: trial_names(corpus) | frozenset(
+        r.title for r in corpus.records if r.kind == "trial" and len(r.title) >= 2))
 
 
 def trial_names(corpus: Corpus) -> frozenset[str]:
