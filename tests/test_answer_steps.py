@@ -611,3 +611,5 @@ def test_a_url_or_phone_number_no_record_states_is_not_answered(searcher):
     s = MemorySearcher(RECORDS + [rec("w1", "trial", "甲市", "相談窓口の案内",
                                       "民生委員向け研修会の申込は https://www.city.example.lg.jp/kenshu で受け付けた。")], [])
     assert not answer_question(s, "甲市の民生委員向け研修会の申込ページのURLは？").no_evidence
+    # a practice that names a URL asks no URL: 「URLを載せたチラシの工夫は？」 is a question about the records
+    assert not answer_question(searcher, "甲市で相談先のURLを載せたリーフレットは作った？").no_evidence

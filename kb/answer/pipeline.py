@@ -320,11 +320,16 @@ def evidence_features(searcher: AssistantSearcher, q: Question, got: Retrieved,
     return f, best_have
 
 
+_ASKED_AFTER = r"(?:\s*(?:は|を教|を知|って|が知|も教|[？?]|$)|(?:を|が)(?:教え|知り|知っ))"
+
+
 def missing_contact(q: Question, got: Retrieved, tuning: AnswerTuning) -> str:
     """What the question asks of a URL, a phone number, an e-mail or a postal address (answer.json
     contact_types) when no top record states one — a value a record states or does not, which records
     that only speak of the subject do not answer (「…のURLは？」「…の電話番号を教えて」); "" otherwise."""
-    contact = [t for t in answer_types(q.cues) if t in V.contact_types]
+    # the value itself asked for (「URLは？」「電話番号を教えて」), not a practice it names (「URLを載せたチラシの工夫は？」)
+    contact = [t for t in V.contact_types if any(re.search(re.escape(c) + _ASKED_AFTER, q.cues)
+                                                 for c in V.answer_types[t][0])]
     if not contact:
         return ""
     for h in got.hits[:tuning.coverage_depth] + got.lexical:
