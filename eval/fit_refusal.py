@@ -48,8 +48,7 @@ def run(main: Callable[[], int]) -> int:
 
 def feature_rows(settings, questions: list[Question]):
     from kb.answer.followup import read_history
-    from kb.answer.pipeline import (analyse, evidence_features, is_english, key_terms, missing_contact, retrieve,
-                                     talks_to_assistant, unknown_places)
+    from kb.answer.pipeline import analyse, evidence_features, is_english, key_terms, retrieve, rule_refusal
     from kb.core.tuning import AnswerTuning
     from kb.search.searcher import get_searcher
     s = get_searcher(settings)
@@ -60,16 +59,11 @@ def feature_rows(settings, questions: list[Question]):
         if not documents_held(q, documents):
             continue
         qq = analyse(s, q.question, settings.max_question_chars, read_history(q.extra.get("history") or []))
-        if unknown_places(qq.text, s.corpus.cities, s.tokenizer, s.corpus.text) and not qq.analysis.cities:
-            continue
         if is_english(qq.shown):
             continue  # asked in English: the request to ask in Japanese answers it, whatever the evidence
-        a = qq.analysis
-        if not (a.cities or a.steps or a.setup or a.documents) and talks_to_assistant(qq.shown, s.corpus.text):
-            continue  # talks to the assistant (「あなたは誰？」): its own rule answers it
         got = retrieve(s, qq, tuning)
-        if not got.hits or missing_contact(qq, got, tuning):
-            continue  # no record, or a URL / phone number no record states: the rules answer these
+        if rule_refusal(s, qq, got, tuning) is not None:
+            continue  # an unknown municipality, talk to the assistant, no record, a URL no record states
         f, _ = evidence_features(s, qq, got, key_terms(s, qq), tuning)
         rows.append((f, q.expect_no_evidence))
         kept.append(q)

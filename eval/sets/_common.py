@@ -131,6 +131,13 @@ def q(qid, qtype, question, gold, evidence=(), must=(), **extra):
     return d
 
 
+def out_of_scope(rows) -> list[dict]:
+    """The question lines of refusal rows (id, category, question, probe terms): out of scope, nothing to
+    cite, the category as ``note``."""
+    return [{"id": i, "type": "out_of_scope", "question": qq, "gold": [], "evidence": [], "must": [],
+             "expect_no_evidence": True, "note": cat} for i, cat, qq, _ in rows]
+
+
 def probe(rows, every: bool = False) -> None:
     """Print where each probe term of the refusal rows (id, category, question, terms) occurs in the
     documents, to check by eye that none of them answers (``every``: also the rows with no hit)."""

@@ -43,7 +43,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import probe, write_split  # noqa: E402
+from _common import out_of_scope, probe, write_split  # noqa: E402
 
 # (id, category, question, probe terms: words whose absence/irrelevance in both documents was checked)
 R = [
@@ -145,8 +145,7 @@ R = [
 
 
 def refusals():
-    return [{"id": i, "type": "out_of_scope", "question": qq, "gold": [], "evidence": [], "must": [],
-             "expect_no_evidence": True, "note": cat} for i, cat, qq, _ in R]
+    return out_of_scope(R)
 
 
 if __name__ == "__main__":

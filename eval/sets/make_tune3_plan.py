@@ -48,7 +48,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PG, probe, q, write_split  # noqa: E402
+from _common import PG, out_of_scope, probe, q, write_split  # noqa: E402
 
 
 def G(*printed):
@@ -231,8 +231,7 @@ R = [
 
 
 def refusals():
-    return [{"id": i, "type": "out_of_scope", "question": qq, "gold": [], "evidence": [], "must": [],
-             "expect_no_evidence": True, "note": cat} for i, cat, qq, _ in R]
+    return out_of_scope(R)
 
 
 if __name__ == "__main__":

@@ -249,7 +249,7 @@ def talks_to_assistant(question: str, corpus_text: str = "") -> bool:
         rest = rest.replace(g, "")
     if rest != q:
         rest = _PUNCT.sub("", rest)
-        for tail in ("ございます", "ございました", "です", "ます", "ね", "よ", "した", "しく", "さん"):
+        for tail in cues.get("greeting_tails", ()):
             rest = rest.replace(tail, "")
         return len(rest) <= 2
     return False
@@ -279,8 +279,6 @@ def corpus_idf(searcher: AssistantSearcher) -> Mapping[str, float]:
     """Inverse document frequency of every BM25 token of the corpus (computed once per corpus)."""
     corpus = searcher.corpus
     return corpus_memo(corpus, "idf", lambda: idf_table(corpus.records, searcher.record_tokens, corpus_df(searcher)))
-
-
 
 
 def evidence_features(searcher: AssistantSearcher, q: Question, got: Retrieved,
@@ -338,6 +336,24 @@ def missing_contact(q: Question, got: Retrieved, tuning: AnswerTuning) -> str:
     return "・".join(V.contact_types[t] for t in contact)
 
 
+def rule_refusal(searcher: AssistantSearcher, q: Question, got: Retrieved, tuning: AnswerTuning) -> Evidence | None:
+    """The refusal a rule decides, before any model: a municipality the corpus lacks, a question that
+    talks to the assistant, no record at all, a URL / phone number no top record states; None when no
+    rule applies (what the refusal model judges, and what eval.fit_refusal fits it on)."""
+    a = q.analysis
+    places = unknown_places(q.text, searcher.corpus.cities, searcher.tokenizer, searcher.corpus.text)
+    if places and not a.cities:
+        return Evidence(True, f"資料が扱っていない自治体です: {'、'.join(places)}")
+    if not (a.cities or a.steps or a.setup or a.documents) and talks_to_assistant(q.shown, searcher.corpus.text):
+        return Evidence(True, V.notes["assistant"])
+    if not got.hits:
+        return Evidence(True, "一致する記録がありません", 0.0, key_terms(searcher, q))
+    contact = missing_contact(q, got, tuning)
+    if contact:
+        return Evidence(True, f"資料には{contact}の記載が見当たりません", 0.0, key_terms(searcher, q))
+    return None
+
+
 def judge_evidence(searcher: AssistantSearcher, q: Question, got: Retrieved, tuning: AnswerTuning,
                    model: RefusalModel | None = None) -> Evidence:
     """No evidence when the question names a municipality the corpus lacks, or when the fitted
@@ -346,17 +362,10 @@ def judge_evidence(searcher: AssistantSearcher, q: Question, got: Retrieved, tun
     of its key terms (more than ``min_coverage``, or ``min_anchored_coverage`` for questions about the
     PF / 孤独・孤立 world), judged on the hybrid hits and on BM25's own best matches."""
     a = q.analysis
-    places = unknown_places(q.text, searcher.corpus.cities, searcher.tokenizer, searcher.corpus.text)
-    if places and not a.cities:
-        return Evidence(True, f"資料が扱っていない自治体です: {'、'.join(places)}")
-    if not (a.cities or a.steps or a.setup or a.documents) and talks_to_assistant(q.shown, searcher.corpus.text):
-        return Evidence(True, V.notes["assistant"])
+    ruled = rule_refusal(searcher, q, got, tuning)
+    if ruled is not None:
+        return ruled
     terms = key_terms(searcher, q)
-    if not got.hits:
-        return Evidence(True, "一致する記録がありません", 0.0, terms)
-    missing = missing_contact(q, got, tuning)
-    if missing:
-        return Evidence(True, f"資料には{missing}の記載が見当たりません", 0.0, terms)
     f, best_have = evidence_features(searcher, q, got, terms, tuning)
     missing = "、".join(sorted(terms - best_have)[:5])
     reason = f"質問の主な語（{missing}）をあわせて扱う記録が見当たりません" if missing else "質問に答える記録が見当たりません"
@@ -836,9 +845,7 @@ def with_clauses_completed(picked: tuple[KeySentence, ...], by_id: Mapping[str, 
     (letting the last key point give way to the first's end was tried: tuning key points fell)."""
     room = tuning.key_chars - sum(len(k.text) for k in picked)
     out: list[KeySentence] = []
-    picked = list(picked)
-    while picked:
-        k = picked.pop(0)
+    for k in picked:
         r = by_id.get(k.citations[0]) if len(k.citations) == 1 else None
         if r is None or not _CLAUSE_END.search(k.text):
             out.append(k)
@@ -1021,6 +1028,14 @@ class Composed:
     context: Context
 
 
+def holds_own_words(searcher: AssistantSearcher, own: frozenset[str], got: Retrieved, tuning: AnswerTuning) -> bool:
+    """The top records hold ``followup_own_share`` of the question's own key terms (all, when it has none)."""
+    if not own:
+        return True
+    held = frozenset().union(*(searcher.record_tokens(h.record) for h in got.hits[:tuning.coverage_depth]))
+    return len(own & held) / len(own) >= tuning.followup_own_share
+
+
 def prepare(searcher: AssistantSearcher, question: str, tuning: AnswerTuning, max_chars: int = 500,
             model: RefusalModel | None = None, turns: Sequence[Turn] = ()) -> Answer | Composed:
     """Analyse, retrieve, judge the evidence, choose the form and compose: a refusal's Answer, or the
@@ -1039,9 +1054,7 @@ def prepare(searcher: AssistantSearcher, question: str, tuning: AnswerTuning, ma
         if q2.text != q.text:
             got2 = retrieve(searcher, q2, tuning)
             ev2 = judge_evidence(searcher, q2, got2, tuning, model)
-            own = ev.terms
-            held = frozenset().union(*(searcher.record_tokens(h.record) for h in got2.hits[:tuning.coverage_depth]))
-            if not ev2.no_evidence and (not own or len(own & held) / len(own) >= tuning.followup_own_share):
+            if not ev2.no_evidence and holds_own_words(searcher, ev.terms, got2, tuning):
                 q, got, ev = q2, got2, ev2
     if ev.no_evidence:
         return render_no_evidence(q, ev, got, tuple(searcher.corpus.cities))

@@ -26,6 +26,11 @@ def corpus_memo(corpus: object, key: str, make: Callable[[], T]) -> T:
     return store[key]
 
 
+def corpus_remember(corpus: object, key: str, value: object) -> None:
+    """Keep ``value`` as what ``corpus_memo(corpus, key, …)`` returns (one read from the index directory)."""
+    corpus.__dict__.setdefault("_memo", {})[key] = value
+
+
 @dataclass(frozen=True)
 class Corpus:
     records: tuple[Record, ...]

@@ -17,6 +17,7 @@ from typing import Iterable, Mapping
 
 from kb.core.vocab import load_json
 from kb.core.vocab.answer import answer_vocab
+from kb.search.corpus import corpus_memo, corpus_remember
 from kb.search.tokenize import longest_split_tokenizer
 
 READINGS_FILE = "readings.json"
@@ -143,19 +144,19 @@ def corpus_texts(corpus) -> tuple[list[str], list[str]]:
 
 
 _lock = threading.Lock()
+_LEXICON = "reading_lexicon"
 
 
 def reading_lexicon(corpus) -> ReadingLexicon:
     """The lexicon of a loaded corpus, built once (lazily) per corpus and kept on it."""
-    from kb.search.corpus import corpus_memo
     with _lock:
-        return corpus_memo(corpus, "reading_lexicon", lambda: ReadingLexicon(*corpus_texts(corpus)))
+        return corpus_memo(corpus, _LEXICON, lambda: ReadingLexicon(*corpus_texts(corpus)))
 
 
 def share_lexicon(corpus, lexicon: ReadingLexicon) -> None:
     """Make ``lexicon`` (read from the index directory) the one ``reading_lexicon(corpus)`` returns."""
     with _lock:
-        corpus.__dict__.setdefault("_memo", {})["reading_lexicon"] = lexicon
+        corpus_remember(corpus, _LEXICON, lexicon)
 
 
 def read_kana(text: str, lexicon: ReadingLexicon) -> str:
