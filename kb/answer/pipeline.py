@@ -22,8 +22,9 @@ from kb.answer.followup import Turn, read_history, resolve
 from kb.answer.compute import asks_computation, compute as compute_figures
 from kb.answer.forms import (answer_types, asks_why, count_asked, defined_term, definitions, figures, gives_reason,
                              holds_answer_type)
-from kb.answer.keypoints import (Candidate, KeySentence, city_label, voice_label, df_table, idf_table, lexical_share,
-                                 load_sentence_model, pick_key_sentences, record_sentences, score_sentences)
+from kb.answer.keypoints import (Candidate, KeySentence, city_label, df_table, idf_table, lexical_share,
+                                 load_sentence_model, pick_key_sentences, record_sentences, score_sentences,
+                                 voice_label)
 from kb.answer.refusal import EvidenceFeatures, RefusalModel, agreement, load_model
 from kb.core.vocab import unify_spellings
 from kb.core.normalize import squash
